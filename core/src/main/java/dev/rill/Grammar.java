@@ -1,0 +1,248 @@
+package dev.rill;
+
+import dev.rill.internal.grammar.GbnfValidator;
+import dev.rill.internal.grammar.JsonSchemaGbnf;
+import dev.rill.internal.llama.LlamaModelHandle;
+import dev.rill.internal.llama.NativeSamplers;
+import dev.rill.sampling.Logits;
+import dev.rill.sampling.Sampler;
+import dev.rill.sampling.SequenceSampler;
+import dev.rill.sampling.TokenChoice;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+/**
+ * Constrained output: a GBNF grammar (llama.cpp's grammar format, with a rule named {@code root}) bound to one
+ * model's vocabulary, in front of a Java {@link Sampler}. At every step llama.cpp's grammar sampler sets the logit
+ * of every token the grammar does not allow next to negative infinity, then the Java sampler chooses among the
+ * rest; the chosen token advances the grammar. End-of-generation tokens are allowed only where the grammar may
+ * end.
+ *
+ * <pre>{@code
+ * Grammar yesNo = Grammar.compile(model, "root ::= \"yes\" | \"no\"")
+ *         .then(Sampler.chain().topK(40).temperature(0.8).build());
+ * model.generate(GenerationRequest.builder("Answer: ").sampler(yesNo).build(), callback);
+ * }</pre>
+ *
+ * <p>A grammar is immutable and shareable. Each sequence gets its own native grammar state, created in
+ * {@link #newSequence} and freed when the sequence ends; masking costs one pass of llama.cpp over the whole
+ * vocabulary per token, far more than the Java chain. Use it only with the model it was compiled for, while that
+ * model is open.
+ *
+ * <p>{@link #compile} checks the grammar in Java first and throws {@link InvalidGrammarException} (with line,
+ * column and reason) for any grammar llama.cpp could not use; {@link #fromJsonSchema} builds the grammar from a
+ * JSON schema.
+ */
+public final class Grammar implements Sampler {
+    private final Model model;
+    private final String gbnf;
+    private final Sampler then;
+
+    private Grammar(Model model, String gbnf, Sampler then) {
+        this.model = model;
+        this.gbnf = gbnf;
+        this.then = then;
+    }
+
+    /**
+     * Checks {@code gbnf} and binds it to {@code model}'s vocabulary; the tokens it allows are then chosen
+     * greedily (see {@link #then}). The check accepts exactly the grammars llama.cpp b4916 accepts, and also
+     * refuses the few that llama.cpp accepts and then crashes on (left recursion through a rule that matches the
+     * empty string only indirectly, repetition bounds over 10,000); see {@link InvalidGrammarException}.
+     *
+     * @throws InvalidGrammarException when the grammar is not one llama.cpp can use: a syntax error, a reference
+     *     to an undefined rule, no rule named {@code root}, left recursion; the message gives the line and column,
+     *     the reason and the text found there
+     * @throws IllegalStateException when the model is closed
+     */
+    public static Grammar compile(Model model, String gbnf) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(gbnf, "gbnf");
+        GbnfValidator.validate(gbnf);
+        LlamaModelHandle handle = model.handle();
+        if (handle.isClosed()) {
+            throw new IllegalStateException("the model " + handle.path() + " is closed");
+        }
+        return new Grammar(model, gbnf, Sampler.greedy());
+    }
+
+    /**
+     * A grammar for the JSON values {@code schemaJson} describes: {@link #compile} of
+     * {@link #jsonSchemaToGbnf(String)}. Output is compact-ish JSON: optional whitespace after each token,
+     * properties in the schema's order.
+     *
+     * @throws IllegalArgumentException when the schema is not JSON or uses a keyword or form that is not
+     *     supported (the message names it with a JSON pointer such as {@code #/properties/age})
+     * @throws IllegalStateException when the model is closed
+     */
+    public static Grammar fromJsonSchema(Model model, String schemaJson) {
+        Objects.requireNonNull(model, "model");
+        return compile(model, jsonSchemaToGbnf(schemaJson));
+    }
+
+    /**
+     * The GBNF grammar (start rule {@code root}) that {@link #fromJsonSchema} uses for {@code schemaJson}, to
+     * inspect it or to extend it. Supported: {@code type} (one name or a list), {@code properties},
+     * {@code required}, {@code additionalProperties} (false, or true or a schema without {@code properties}),
+     * {@code items} (one schema), {@code minItems}, {@code maxItems}, {@code enum}, {@code const},
+     * {@code minLength}, {@code maxLength}, {@code anyOf}, {@code oneOf} (read as {@code anyOf}), local
+     * {@code $ref} ({@code #/$defs/name}, {@code #/definitions/name}, {@code #}) and annotations such as
+     * {@code title} and {@code description}. As in llama.cpp, an object allows only the properties it lists when
+     * {@code additionalProperties} is absent, in the order it lists them. Any other keyword is refused rather
+     * than ignored.
+     *
+     * @throws IllegalArgumentException when the schema is not JSON or is not supported
+     */
+    public static String jsonSchemaToGbnf(String schemaJson) {
+        Objects.requireNonNull(schemaJson, "schemaJson");
+        return JsonSchemaGbnf.convert(schemaJson);
+    }
+
+    /** This grammar in front of {@code sampler}, which chooses among the tokens the grammar allows. */
+    public Grammar then(Sampler sampler) {
+        return new Grammar(model, gbnf, Objects.requireNonNull(sampler, "sampler"));
+    }
+
+    /** The grammar's text. */
+    public String gbnf() {
+        return gbnf;
+    }
+
+    /** The sampler that chooses among the allowed tokens. */
+    public Sampler sampler() {
+        return then;
+    }
+
+    private MemorySegment nativeGrammar() {
+        LlamaModelHandle handle = model.handle();
+        if (handle.isClosed()) {
+            throw new IllegalStateException("the model " + handle.path() + " is closed");
+        }
+        return NativeSamplers.grammar(handle, gbnf);
+    }
+
+    @Override
+    public SequenceSampler newSequence(long seed) {
+        SequenceSampler inner = then.newSequence(seed);
+        MemorySegment grammar = nativeGrammar();
+        try {
+            return new Constrained(grammar, inner, model.handle().vocabSize());
+        } catch (RuntimeException | Error e) {
+            NativeSamplers.free(grammar);
+            inner.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Grammar[" + gbnf.length() + " chars, then " + then + "]";
+    }
+
+    /**
+     * A grammar that llama.cpp cannot use. {@link #getMessage()} reads {@code line 3, column 14: <reason>; found
+     * '<text there>'}; {@link #line()} and {@link #column()} count from 1 (columns in code points) and are both 0
+     * when the problem is the grammar as a whole (nothing but whitespace, no rule named {@code root}).
+     */
+    public static final class InvalidGrammarException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        private final String reason;
+        private final int line;
+        private final int column;
+
+        /** With the full message, the bare reason and the position (0, 0 for the grammar as a whole). */
+        public InvalidGrammarException(String message, String reason, int line, int column) {
+            super(message);
+            this.reason = reason;
+            this.line = line;
+            this.column = column;
+        }
+
+        /** What is wrong, without the position and the text found there. */
+        public String reason() {
+            return reason;
+        }
+
+        /** The line of the problem, from 1; 0 for the grammar as a whole. */
+        public int line() {
+            return line;
+        }
+
+        /** The column of the problem, from 1, in code points; 0 for the grammar as a whole. */
+        public int column() {
+            return column;
+        }
+    }
+
+    /** One sequence: its native grammar state, a native token array for the mask, and the Java sampler's state. */
+    private static final class Constrained implements SequenceSampler {
+        private final SequenceSampler inner;
+        private final NativeSamplers.TokenArray tokens;
+        private MemorySegment grammar;
+        private boolean idsFilled;
+        private int size;
+
+        Constrained(MemorySegment grammar, SequenceSampler inner, int vocabSize) {
+            this.grammar = grammar;
+            this.inner = inner;
+            this.tokens = new NativeSamplers.TokenArray(vocabSize);
+        }
+
+        @Override
+        public TokenChoice choose(Logits logits) {
+            if (grammar == null) {
+                throw new IllegalStateException("the grammar of this sequence was closed");
+            }
+            float[] values = logits.array();
+            size = logits.size();
+            if (idsFilled) {
+                tokens.refillLogits(values, size);
+            } else {
+                tokens.fill(values, size);
+                idsFilled = true;
+            }
+            NativeSamplers.apply(grammar, tokens.pointer());
+            int allowed = 0;
+            for (int i = 0; i < size; i++) {
+                if (tokens.logit(i) == Float.NEGATIVE_INFINITY) {
+                    values[i] = Float.NEGATIVE_INFINITY;
+                } else {
+                    allowed++;
+                }
+            }
+            if (allowed == 0) {
+                throw new IllegalStateException("the grammar allows no token here");
+            }
+            TokenChoice choice = inner.choose(logits);
+            if (!allowed(choice.token())) {
+                throw new IllegalStateException("the sampler chose token " + choice.token()
+                        + ", which the grammar does not allow here");
+            }
+            return choice;
+        }
+
+        private boolean allowed(int token) {
+            return token >= 0 && token < size && tokens.logit(token) != Float.NEGATIVE_INFINITY;
+        }
+
+        @Override
+        public void accept(int token) {
+            // llama.cpp ends the process when a grammar is fed a token it does not allow: check first.
+            if (grammar == null || !allowed(token)) {
+                throw new IllegalStateException("token " + token + " is not one the grammar allowed at the last step");
+            }
+            NativeSamplers.accept(grammar, token);
+            inner.accept(token);
+        }
+
+        @Override
+        public void close() {
+            if (grammar != null) {
+                NativeSamplers.free(grammar);
+                grammar = null;
+                tokens.close();
+                inner.close();
+            }
+        }
+    }
+}

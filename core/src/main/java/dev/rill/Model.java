@@ -1,0 +1,272 @@
+package dev.rill;
+
+import dev.rill.internal.engine.Engine;
+import dev.rill.internal.engine.ResolvedAdapter;
+import dev.rill.internal.llama.LlamaAdapterHandle;
+import dev.rill.internal.llama.LlamaContextHandle;
+import dev.rill.internal.llama.LlamaModelHandle;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A GGUF model loaded into llama.cpp, with the engine that generates from it.
+ *
+ * <pre>{@code
+ * try (Model model = Model.load(Path.of("model.gguf"))) {
+ *     GenerationResult result = model.generate("Once upon a time",
+ *             (token, generation) -> System.out.print(token.text()));
+ *     System.out.println(" [" + result.finishReason() + "]");
+ * }
+ * }</pre>
+ *
+ * <p><b>Threads.</b> A model is safe to share: tokenization and chat templates run on the calling thread, and
+ * generations from any thread are queued to the model's engine thread, which owns the llama.cpp context and
+ * decodes up to {@link ModelOptions#parallelSequences()} sequences together. Token callbacks run on that
+ * engine thread and must be quick.
+ *
+ * <p><b>Resources.</b> The model's weights, its context and every sequence's state live in native memory
+ * until {@link #close()}, which ends running generations with {@link FinishReason#MODEL_CLOSED}, frees the
+ * context and then the model. Any call after close throws {@link IllegalStateException}.
+ */
+public final class Model implements AutoCloseable {
+    private static final AtomicInteger ENGINE_IDS = new AtomicInteger();
+
+    private final LlamaModelHandle handle;
+    private final Engine engine;
+    private final ModelInfo info;
+    private final ModelOptions options;
+
+    private Model(LlamaModelHandle handle, Engine engine, ModelInfo info, ModelOptions options) {
+        this.handle = handle;
+        this.engine = engine;
+        this.info = info;
+        this.options = options;
+    }
+
+    /** Loads a model with {@link ModelOptions#defaults()}. */
+    public static Model load(Path path) {
+        return load(path, ModelOptions.defaults());
+    }
+
+    /**
+     * Loads a model and starts its engine.
+     *
+     * @throws ModelLoadException when the file is missing, not GGUF, truncated or refused by llama.cpp
+     * @throws NativeLibraryException when llama.cpp cannot be loaded
+     * @throws RillException when the context cannot be created (for example out of memory)
+     */
+    public static Model load(Path path, ModelOptions options) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(options, "options");
+        LlamaModelHandle handle = LlamaModelHandle.load(path, options);
+        try {
+            LlamaModelHandle.Facts facts = handle.facts();
+            int contextSize = options.contextSize() > 0 ? options.contextSize()
+                    : Math.max(16 * options.parallelSequences(), Math.min(4096, facts.trainingContext()));
+            var contextConfig = new LlamaContextHandle.Config(contextSize, options.batchSize(), options.threads(),
+                    options.batchThreads(), options.parallelSequences(), options.flashAttention(), options.kvCacheType());
+            Engine engine = new Engine(handle,
+                    new Engine.Config("rill-engine-" + ENGINE_IDS.incrementAndGet(), contextConfig, options.queueCapacity(),
+                            adapters -> resolve(handle, adapters)),
+                    handle::close);
+            ModelInfo info = new ModelInfo(path, facts.description(), facts.architecture(), facts.name(),
+                    handle.vocabSize(), facts.trainingContext(), facts.embedding(), facts.layers(), facts.heads(),
+                    facts.parameters(), facts.sizeBytes(), facts.specialTokens(), facts.addsBos(), facts.chatTemplate(),
+                    engine.contextSize(), engine.sequenceContext());
+            return new Model(handle, engine, info, options);
+        } catch (RuntimeException | Error e) {
+            handle.close();
+            throw e;
+        }
+    }
+
+    /** The native model, for Rill's own classes that need it (grammars, adapters). */
+    LlamaModelHandle handle() {
+        return handle;
+    }
+
+    private static List<ResolvedAdapter> resolve(LlamaModelHandle handle, AdapterSet adapters) {
+        List<ResolvedAdapter> resolved = new ArrayList<>(adapters.entries().size());
+        for (AdapterSet.Entry entry : adapters.entries()) {
+            LoraAdapter adapter = entry.adapter();
+            if (adapter.handle().model() != handle) {
+                throw new IllegalArgumentException(adapter + " was loaded for another model ("
+                        + adapter.handle().model().path() + "), not " + handle.path());
+            }
+            if (adapter.isClosed()) {
+                throw new IllegalStateException(adapter + " is closed");
+            }
+            resolved.add(new ResolvedAdapter(adapter.handle(), entry.scale()));
+        }
+        return List.copyOf(resolved);
+    }
+
+    /**
+     * Loads a LoRA adapter (GGUF) for this model. Loading never touches running generations; name the adapter in
+     * {@link GenerationRequest.Builder#adapters} or switch to it with {@link Generation#switchAdapters}.
+     *
+     * @throws AdapterLoadException when the file is missing, not a LoRA adapter, or made for another base model
+     * @throws IllegalStateException after close
+     */
+    public LoraAdapter loadAdapter(Path path) {
+        Objects.requireNonNull(path, "path");
+        return new LoraAdapter(this, LlamaAdapterHandle.load(handle, path));
+    }
+
+    /**
+     * Checks a LoRA adapter file against this model without loading it: that it is a complete GGUF LoRA adapter
+     * for this architecture whose tensors exist in the model with matching shapes, and that llama.cpp can take it
+     * without ending the process. {@link #loadAdapter} runs the same check.
+     *
+     * @return the bytes of the adapter's tensors, which is what it occupies once loaded
+     * @throws AdapterLoadException naming the file and the problem
+     */
+    public long checkAdapter(Path path) {
+        Objects.requireNonNull(path, "path");
+        return LlamaAdapterHandle.check(handle, path);
+    }
+
+    /** Facts about the model and the context serving it. */
+    public ModelInfo info() {
+        return info;
+    }
+
+    /** The options it was loaded with. */
+    public ModelOptions options() {
+        return options;
+    }
+
+    /** Tokenizes text as a prompt would be: with the model's special tokens (BOS) and no special-token parsing. */
+    public int[] tokenize(String text) {
+        return tokenize(text, true, false);
+    }
+
+    /**
+     * Tokenizes text.
+     *
+     * @param addSpecial add the BOS (and EOS) tokens the model asks for
+     * @param parseSpecial turn the text of special tokens (like {@code <|im_end|>}) into those tokens
+     */
+    public int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
+        Objects.requireNonNull(text, "text");
+        return handle.tokenize(text, addSpecial, parseSpecial);
+    }
+
+    /**
+     * Turns tokens back into text; special tokens are left out.
+     *
+     * @throws IllegalArgumentException for a token id outside the vocabulary
+     */
+    public String detokenize(int... tokens) {
+        Objects.requireNonNull(tokens, "tokens");
+        return handle.detokenize(tokens);
+    }
+
+    /** Renders a conversation with the model's own chat template, ending with the assistant's turn. */
+    public String applyChatTemplate(List<ChatMessage> messages) {
+        return applyChatTemplate(null, messages, true);
+    }
+
+    /**
+     * Renders a conversation.
+     *
+     * @param template a template llama.cpp recognises or its name (e.g. {@code "chatml"}), or null for the model's
+     * @param addAssistant end with the start of the assistant's turn
+     * @throws RillException when there is no template or llama.cpp does not support it
+     */
+    public String applyChatTemplate(String template, List<ChatMessage> messages, boolean addAssistant) {
+        List<ChatMessage> copy = List.copyOf(messages);
+        if (copy.isEmpty()) {
+            throw new IllegalArgumentException("a chat needs at least one message");
+        }
+        return handle.applyChatTemplate(template, copy, addAssistant);
+    }
+
+    /**
+     * Generates a continuation of a text prompt with the default request options, streaming each token to
+     * {@code callback} on the engine thread, and waits for the end.
+     *
+     * @throws GenerationException when the callback, the sampler or llama.cpp failed
+     */
+    public GenerationResult generate(String prompt, TokenCallback callback) {
+        return generate(GenerationRequest.of(prompt), callback);
+    }
+
+    /**
+     * Runs a request, streaming each token to {@code callback} on the engine thread, and waits for the end.
+     *
+     * @throws GenerationException when the callback, the sampler or llama.cpp failed
+     * @throws RejectedGenerationException when the request queue is full
+     * @throws PromptTooLongException when the prompt does not fit a sequence's context
+     * @throws IllegalStateException when called from a token callback, or after close
+     */
+    public GenerationResult generate(GenerationRequest request, TokenCallback callback) {
+        if (engine.isEngineThread()) {
+            throw new IllegalStateException("generate() waits for the engine thread, so it cannot be called from a token "
+                    + "callback; use submit(...)");
+        }
+        return submit(request, callback).await();
+    }
+
+    /**
+     * Queues a request and returns at once with a handle to cancel it or wait for its result.
+     *
+     * @throws RejectedGenerationException when the request queue is full
+     * @throws PromptTooLongException when the prompt does not fit a sequence's context
+     * @throws IllegalStateException after close
+     */
+    public Generation submit(GenerationRequest request, TokenCallback callback) {
+        return submit(request, callback, Demand.unbounded());
+    }
+
+    /**
+     * Queues a request whose tokens are produced only while {@code demand} says so: the sequence sits out of
+     * the engine's steps while it has none, costing the others nothing. Call
+     * {@link Generation#demandChanged()} when demand returns. This is the hook reactive adapters build on.
+     *
+     * @throws RejectedGenerationException when the request queue is full
+     * @throws PromptTooLongException when the prompt does not fit a sequence's context
+     * @throws IllegalStateException after close
+     */
+    public Generation submit(GenerationRequest request, TokenCallback callback, Demand demand) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(callback, "callback");
+        Objects.requireNonNull(demand, "demand");
+        if (handle.isClosed()) {
+            throw new IllegalStateException("the model " + info.path() + " is closed");
+        }
+        return engine.submit(request, callback, demand);
+    }
+
+    /** A snapshot of the engine's activity, for monitoring. */
+    public EngineStats stats() {
+        return engine.stats();
+    }
+
+    /** Whether {@link #close()} has run (or is running). */
+    public boolean isClosed() {
+        return handle.isClosed() || engine.isShutDown();
+    }
+
+    /** Requests waiting for a sequence slot. */
+    public int queuedRequests() {
+        return engine.queued();
+    }
+
+    /**
+     * Ends every generation ({@link FinishReason#MODEL_CLOSED}), frees the context and the model. Idempotent.
+     * From a token callback it returns at once and the engine frees everything when the callback returns.
+     */
+    @Override
+    public void close() {
+        engine.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Model[" + info.path() + ", " + info.description() + "]";
+    }
+}

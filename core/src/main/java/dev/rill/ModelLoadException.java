@@ -1,0 +1,20 @@
+package dev.rill;
+
+import java.nio.file.Path;
+
+/** A model file could not be loaded: missing, unreadable, not GGUF, truncated, or refused by llama.cpp. */
+public final class ModelLoadException extends RillException {
+    private static final long serialVersionUID = 1L;
+    private final transient Path path;
+
+    /** For the model at {@code path}, with a message that says why. */
+    public ModelLoadException(Path path, String message) {
+        super(message);
+        this.path = path;
+    }
+
+    /** The file that failed to load. */
+    public Path path() {
+        return path;
+    }
+}

@@ -1,0 +1,317 @@
+package dev.rill.internal.gguf;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The header of a GGUF file (format versions 2 and 3): scalar metadata and tensor infos, read in Java before
+ * llama.cpp sees the file. llama.cpp's GGUF parser reports most format errors on stderr only, so checking here
+ * turns a corrupt or truncated file into an exception that says what is wrong and where.
+ *
+ * <p>Array values are skipped (their element type and length are kept), so reading a 128k-token vocabulary costs
+ * milliseconds. Every length is bounded by the file's size before anything is allocated.
+ */
+public record GgufHeader(Path path, long fileSize, int version, Map<String, Object> metadata,
+                         Map<String, Integer> metadataTypes, Map<String, ArrayInfo> arrays, List<TensorInfo> tensors,
+                         long alignment, long dataOffset) {
+
+    /** GGUF's value type code of a string. */
+    public static final int STRING = 8;
+    /** GGUF's value type code of a 32-bit float. */
+    public static final int FLOAT32 = 6;
+
+    /** The element type and length of an array value. */
+    public record ArrayInfo(int elementType, long length) {
+    }
+
+    /**
+     * One tensor.
+     *
+     * @param dims its dimensions, ggml order (the first is the contiguous one)
+     * @param type its ggml type code
+     * @param offset its offset from the start of the data section
+     */
+    public record TensorInfo(String name, long[] dims, int type, long offset) {
+        /** Its element count. */
+        public long elements() {
+            long n = 1;
+            for (long d : dims) {
+                n = Math.multiplyExact(n, d);
+            }
+            return n;
+        }
+
+        /** Its size in bytes, or -1 for a type this reader does not know. */
+        public long bytes() {
+            return GgmlTypes.bytes(type, elements());
+        }
+    }
+
+    /** The file's format is broken; the message says where. */
+    public static final class FormatException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        FormatException(String message) {
+            super(message);
+        }
+    }
+
+    private static final int MAGIC = 0x46554747; // "GGUF" little-endian
+    private static final int TYPE_UINT8 = 0;
+    private static final int TYPE_INT8 = 1;
+    private static final int TYPE_UINT16 = 2;
+    private static final int TYPE_INT16 = 3;
+    private static final int TYPE_UINT32 = 4;
+    private static final int TYPE_INT32 = 5;
+    private static final int TYPE_FLOAT32 = 6;
+    private static final int TYPE_BOOL = 7;
+    private static final int TYPE_STRING = 8;
+    private static final int TYPE_ARRAY = 9;
+    private static final int TYPE_UINT64 = 10;
+    private static final int TYPE_INT64 = 11;
+    private static final int TYPE_FLOAT64 = 12;
+
+    /** A string metadata value. */
+    public Optional<String> string(String key) {
+        return metadata.get(key) instanceof String s ? Optional.of(s) : Optional.empty();
+    }
+
+    /** The tensor called {@code name}. */
+    public Optional<TensorInfo> tensor(String name) {
+        for (TensorInfo t : tensors) {
+            if (t.name().equals(name)) {
+                return Optional.of(t);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Bytes of tensor data, summed over tensors of known types. */
+    public long tensorBytes() {
+        long sum = 0;
+        for (TensorInfo t : tensors) {
+            long b = t.bytes();
+            if (b > 0) {
+                sum += b;
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * Checks that every tensor of a known type lies inside the file.
+     *
+     * @throws FormatException naming the first tensor that does not
+     */
+    public void checkComplete() throws FormatException {
+        for (TensorInfo t : tensors) {
+            long bytes = t.bytes();
+            if (bytes < 0) {
+                continue;
+            }
+            long end = dataOffset + t.offset() + bytes;
+            if (end > fileSize) {
+                throw new FormatException("tensor '" + t.name() + "' ends at byte " + end + " but the file has only "
+                        + fileSize + " bytes: the file is truncated");
+            }
+        }
+    }
+
+    /** Reads the header of {@code path}. */
+    public static GgufHeader read(Path path) throws IOException {
+        long size = Files.size(path);
+        try (InputStream raw = Files.newInputStream(path)) {
+            Reader in = new Reader(new DataInputStream(new BufferedInputStream(raw, 1 << 16)), size);
+            return in.header(path);
+        }
+    }
+
+    /** A little-endian reader that knows the file size and its own position. */
+    private static final class Reader {
+        private final DataInputStream in;
+        private final long size;
+        private long position;
+
+        Reader(DataInputStream in, long size) {
+            this.in = in;
+            this.size = size;
+        }
+
+        GgufHeader header(Path path) throws IOException {
+            int magic = i32("the magic");
+            if (magic != MAGIC) {
+                throw new FormatException("the file does not start with \"GGUF\"");
+            }
+            if (size < 24) {
+                throw new FormatException("the file has " + size + " bytes, fewer than a GGUF header's 24: it is truncated");
+            }
+            int version = i32("the version");
+            if (version < 2 || version > 3) {
+                throw new FormatException("GGUF version " + version + " is not supported (2 and 3 are)");
+            }
+            long tensorCount = u64("the tensor count");
+            long kvCount = u64("the metadata count");
+            if (tensorCount > size / 24 || kvCount > size / 12) {
+                throw new FormatException("the header claims " + tensorCount + " tensors and " + kvCount
+                        + " metadata entries, more than a file of " + size + " bytes can hold: it is truncated or corrupt");
+            }
+            Map<String, Object> metadata = new LinkedHashMap<>();
+            Map<String, Integer> types = new LinkedHashMap<>();
+            Map<String, ArrayInfo> arrays = new LinkedHashMap<>();
+            for (long i = 0; i < kvCount; i++) {
+                String key = string("metadata key " + i);
+                int type = i32("the type of '" + key + "'");
+                types.put(key, type);
+                if (type == TYPE_ARRAY) {
+                    int elementType = i32("the element type of '" + key + "'");
+                    long length = u64("the length of '" + key + "'");
+                    if (length > size - position) {
+                        throw new FormatException("array '" + key + "' claims " + length + " elements, more than the file holds");
+                    }
+                    for (long j = 0; j < length; j++) {
+                        skipValue(elementType, key + "[" + j + "]");
+                    }
+                    arrays.put(key, new ArrayInfo(elementType, length));
+                } else {
+                    metadata.put(key, value(type, key));
+                }
+            }
+            List<TensorInfo> tensors = new ArrayList<>((int) tensorCount);
+            for (long i = 0; i < tensorCount; i++) {
+                String name = string("the name of tensor " + i);
+                int dimCount = i32("the dimension count of '" + name + "'");
+                if (dimCount < 1 || dimCount > 4) {
+                    throw new FormatException("tensor '" + name + "' has " + dimCount + " dimensions (1 to 4 allowed)");
+                }
+                long[] dims = new long[dimCount];
+                for (int d = 0; d < dimCount; d++) {
+                    dims[d] = u64("a dimension of '" + name + "'");
+                    if (dims[d] <= 0) {
+                        throw new FormatException("tensor '" + name + "' has a dimension of " + dims[d]);
+                    }
+                }
+                int type = i32("the type of '" + name + "'");
+                long offset = u64("the offset of '" + name + "'");
+                tensors.add(new TensorInfo(name, dims, type, offset));
+            }
+            long alignment = metadata.get("general.alignment") instanceof Number n ? n.longValue() : 32;
+            if (alignment <= 0 || (alignment & (alignment - 1)) != 0) {
+                throw new FormatException("general.alignment " + alignment + " is not a power of two");
+            }
+            long dataOffset = (position + alignment - 1) / alignment * alignment;
+            return new GgufHeader(path, size, version, Map.copyOf(metadata), Map.copyOf(types), Map.copyOf(arrays),
+                    List.copyOf(tensors), alignment, dataOffset);
+        }
+
+        private Object value(int type, String key) throws IOException {
+            return switch (type) {
+                case TYPE_UINT8 -> (long) (u8(key) & 0xFF);
+                case TYPE_INT8 -> (long) u8(key);
+                case TYPE_UINT16 -> (long) (i16(key) & 0xFFFF);
+                case TYPE_INT16 -> (long) i16(key);
+                case TYPE_UINT32 -> i32(key) & 0xFFFFFFFFL;
+                case TYPE_INT32 -> (long) i32(key);
+                case TYPE_FLOAT32 -> (double) Float.intBitsToFloat(i32(key));
+                case TYPE_BOOL -> u8(key) != 0;
+                case TYPE_STRING -> string(key);
+                case TYPE_UINT64, TYPE_INT64 -> u64(key);
+                case TYPE_FLOAT64 -> Double.longBitsToDouble(u64(key));
+                default -> throw new FormatException("metadata '" + key + "' has an unknown type " + type);
+            };
+        }
+
+        private void skipValue(int type, String key) throws IOException {
+            switch (type) {
+                case TYPE_UINT8, TYPE_INT8, TYPE_BOOL -> skip(1, key);
+                case TYPE_UINT16, TYPE_INT16 -> skip(2, key);
+                case TYPE_UINT32, TYPE_INT32, TYPE_FLOAT32 -> skip(4, key);
+                case TYPE_UINT64, TYPE_INT64, TYPE_FLOAT64 -> skip(8, key);
+                case TYPE_STRING -> skip(length(key), key);
+                default -> throw new FormatException("array element " + key + " has an unsupported type " + type);
+            }
+        }
+
+        private long length(String what) throws IOException {
+            long n = u64("the length of " + what);
+            if (n < 0 || n > size - position) {
+                throw new FormatException("the length of " + what + " (" + n + ") runs past the end of the file: it is "
+                    + "truncated or corrupt");
+            }
+            return n;
+        }
+
+        private String string(String what) throws IOException {
+            long n = length(what);
+            if (n > Integer.MAX_VALUE - 8) {
+                throw new FormatException(what + " is too long (" + n + " bytes)");
+            }
+            byte[] bytes = new byte[(int) n];
+            read(bytes, what);
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+
+        private void read(byte[] bytes, String what) throws IOException {
+            try {
+                in.readFully(bytes);
+            } catch (EOFException e) {
+                throw truncated(what);
+            }
+            position += bytes.length;
+        }
+
+        private void skip(long n, String what) throws IOException {
+            long left = n;
+            while (left > 0) {
+                long skipped = in.skip(left);
+                if (skipped <= 0) {
+                    if (in.read() < 0) {
+                        throw truncated(what);
+                    }
+                    skipped = 1;
+                }
+                left -= skipped;
+            }
+            position += n;
+        }
+
+        private byte u8(String what) throws IOException {
+            int b = in.read();
+            if (b < 0) {
+                throw truncated(what);
+            }
+            position++;
+            return (byte) b;
+        }
+
+        private short i16(String what) throws IOException {
+            byte[] b = new byte[2];
+            read(b, what);
+            return (short) ((b[0] & 0xFF) | (b[1] & 0xFF) << 8);
+        }
+
+        private int i32(String what) throws IOException {
+            byte[] b = new byte[4];
+            read(b, what);
+            return (b[0] & 0xFF) | (b[1] & 0xFF) << 8 | (b[2] & 0xFF) << 16 | (b[3] & 0xFF) << 24;
+        }
+
+        private long u64(String what) throws IOException {
+            return (i32(what) & 0xFFFFFFFFL) | (long) i32(what) << 32;
+        }
+
+        private FormatException truncated(String what) {
+            return new FormatException("the file ends (at byte " + size + ") while reading " + what + ": it is truncated");
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package dev.rill.internal.llama;
+
+import dev.rill.NativeLibraryException;
+
+/** Run in a child JVM by {@link NativeLibraryLoadingTest}: loads llama.cpp once and reports how it went. */
+public final class LoadProbe {
+    private LoadProbe() {
+    }
+
+    public static void main(String[] args) {
+        try {
+            LlamaRuntime.initialize(null);
+            System.out.println("LOADED " + LlamaRuntime.describe());
+        } catch (NativeLibraryException e) {
+            System.out.println("FAILED " + e.getMessage());
+            System.exit(3);
+        }
+    }
+}

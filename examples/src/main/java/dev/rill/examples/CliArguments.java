@@ -1,0 +1,230 @@
+package dev.rill.examples;
+
+import dev.rill.sampling.Sampler;
+import dev.rill.sampling.SamplerChain;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+
+/**
+ * The parsed command line of {@code rill}. {@link #parse} checks every value and throws
+ * {@link UsageException} with a message that names the flag.
+ */
+record CliArguments(Path model, String prompt, boolean chat, int maxTokens, double temperature, OptionalLong seed,
+                    List<String> stops, int threads, int gpuLayers, int contextSize, int parallel, Path library,
+                    boolean json, boolean verbose, boolean help, List<Lora> loras, Path loraManifest,
+                    SamplerChain chain, Path grammar, Path jsonSchema) {
+
+    /**
+     * One {@code --lora} value: a GGUF LoRA file, or the name of an adapter of {@code --lora-manifest}, with the
+     * scale given after {@code =} (empty: 1 for a file, the manifest's scale for a name).
+     */
+    record Lora(String target, OptionalDouble scale) {
+    }
+
+    static final String USAGE = """
+            Usage: rill [options]
+            Streams tokens from a GGUF model through llama.cpp. With no --model, writes a small rigged model
+            (its greedy continuation is known: each byte is followed by the next byte) and streams from it.
+
+              -m, --model PATH        GGUF model to load
+              -p, --prompt TEXT       prompt (default: "abc" for the rigged model, "Once upon a time" otherwise)
+                  --chat              wrap the prompt as a user message in the model's chat template
+              -n, --max-tokens N      most tokens to generate (default 64)
+                  --temperature T     0 for greedy (default), above 0 samples from softmax(logits / T)
+                  --top-k N           keep the N most likely tokens (0: off)
+                  --top-p P           keep the smallest set of tokens whose probability reaches P
+                  --min-p P           drop tokens less likely than P times the most likely one
+                  --typical P         locally typical sampling with mass P
+                  --repeat-penalty X  penalize tokens seen in the last --repeat-last-n (64) generated tokens
+                  --repeat-last-n N   the window of --repeat-penalty
+                  --grammar FILE      constrain the output with a GBNF grammar
+                  --json-schema FILE  constrain the output to JSON matching a JSON schema
+                  --seed N            sampler seed (default: random, printed at the end)
+                  --stop TEXT         stop when TEXT appears; repeatable
+              -t, --threads N         CPU threads (default: available processors)
+                  --gpu-layers N      layers to offload to the GPU (needs a GPU build, see --library)
+              -c, --ctx-size N        context size (default: 4096 or the model's training context)
+                  --parallel N        run N streams of the prompt at once (seeds seed, seed+1, ...), batched
+                                      into one decode per step; prints each output and the total tokens/s
+                  --lora PATH[=SCALE] run with the LoRA adapter in the GGUF file PATH at SCALE (default 1);
+                                      repeatable: several adapters mix. With --lora-manifest, PATH may also be
+                                      the name of one of its adapters (default: its manifest scale)
+                  --lora-manifest FILE  register the adapters of a JSON manifest (docs/adapters.md); without
+                                      --lora, every one of them runs at its manifest scale
+                  --library PATH      llama.cpp b4916 shared library to use instead of the bundled CPU build
+                  --json              one JSON object per token, then one with the result
+                  --verbose           show llama.cpp's log
+              -h, --help              this text
+            """;
+
+    /** A command line that cannot be run; the message says why. */
+    static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    static CliArguments parse(String... args) throws UsageException {
+        Path model = null;
+        String prompt = null;
+        boolean chat = false;
+        int maxTokens = 64;
+        double temperature = 0;
+        Integer topK = null;
+        Double topP = null;
+        Double minP = null;
+        Double typical = null;
+        Double repeatPenalty = null;
+        int repeatLastN = 64;
+        Path grammar = null;
+        Path jsonSchema = null;
+        OptionalLong seed = OptionalLong.empty();
+        List<String> stops = new ArrayList<>();
+        int threads = 0;
+        int gpuLayers = 0;
+        int contextSize = 0;
+        int parallel = 1;
+        Path library = null;
+        boolean json = false;
+        boolean verbose = false;
+        boolean help = false;
+        List<Lora> loras = new ArrayList<>();
+        Path loraManifest = null;
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            switch (flag) {
+                case "-m", "--model" -> model = Path.of(value(args, ++i, flag));
+                case "-p", "--prompt" -> prompt = value(args, ++i, flag);
+                case "--chat" -> chat = true;
+                case "-n", "--max-tokens" -> maxTokens = integer(args, ++i, flag, 1, Integer.MAX_VALUE);
+                case "--temperature", "--temp" -> temperature = decimal(args, ++i, flag);
+                case "--seed" -> seed = OptionalLong.of(longValue(args, ++i, flag));
+                case "--top-k" -> topK = integer(args, ++i, flag, 0, Integer.MAX_VALUE);
+                case "--top-p" -> topP = decimal(args, ++i, flag);
+                case "--min-p" -> minP = decimal(args, ++i, flag);
+                case "--typical" -> typical = decimal(args, ++i, flag);
+                case "--repeat-penalty" -> repeatPenalty = decimal(args, ++i, flag);
+                case "--repeat-last-n" -> repeatLastN = integer(args, ++i, flag, 0, 1 << 20);
+                case "--grammar" -> grammar = Path.of(value(args, ++i, flag));
+                case "--json-schema" -> jsonSchema = Path.of(value(args, ++i, flag));
+                case "--stop" -> {
+                    String stop = value(args, ++i, flag);
+                    if (stop.isEmpty()) {
+                        throw new UsageException("--stop needs a non-empty text");
+                    }
+                    stops.add(stop);
+                }
+                case "-t", "--threads" -> threads = integer(args, ++i, flag, 1, 1024);
+                case "--gpu-layers", "-ngl" -> gpuLayers = integer(args, ++i, flag, 0, Integer.MAX_VALUE);
+                case "-c", "--ctx-size" -> contextSize = integer(args, ++i, flag, 16, 1 << 24);
+                case "--parallel", "-np" -> parallel = integer(args, ++i, flag, 1, 64);
+                case "--library" -> library = Path.of(value(args, ++i, flag));
+                case "--lora" -> loras.add(lora(value(args, ++i, flag)));
+                case "--lora-manifest" -> loraManifest = Path.of(value(args, ++i, flag));
+                case "--json" -> json = true;
+                case "--verbose", "-v" -> verbose = true;
+                case "-h", "--help" -> help = true;
+                default -> throw new UsageException("unknown option: " + flag);
+            }
+        }
+        if (grammar != null && jsonSchema != null) {
+            throw new UsageException("--grammar and --json-schema cannot be combined");
+        }
+        SamplerChain chain;
+        try {
+            SamplerChain.Builder builder = Sampler.chain().temperature(temperature);
+            if (topK != null) {
+                builder.topK(topK);
+            }
+            if (topP != null) {
+                builder.topP(topP);
+            }
+            if (minP != null) {
+                builder.minP(minP);
+            }
+            if (typical != null) {
+                builder.typicalP(typical);
+            }
+            if (repeatPenalty != null) {
+                builder.penalties(repeatLastN, repeatPenalty, 0, 0);
+            }
+            chain = builder.build();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        return new CliArguments(model, prompt, chat, maxTokens, temperature, seed, List.copyOf(stops), threads, gpuLayers,
+                contextSize, parallel, library, json, verbose, help, List.copyOf(loras), loraManifest, chain, grammar,
+                jsonSchema);
+    }
+
+    /** {@code PATH} or {@code PATH=SCALE}; a suffix after the last '=' that is not a number belongs to the path. */
+    private static Lora lora(String text) throws UsageException {
+        int eq = text.lastIndexOf('=');
+        if (eq > 0) {
+            String suffix = text.substring(eq + 1).strip();
+            double scale;
+            try {
+                scale = Double.parseDouble(suffix);
+            } catch (NumberFormatException e) {
+                return new Lora(text, OptionalDouble.empty());
+            }
+            if (!Double.isFinite(scale) || !Float.isFinite((float) scale)) {
+                throw new UsageException("--lora needs a finite scale after '=', got \"" + suffix + "\"");
+            }
+            return new Lora(text.substring(0, eq), OptionalDouble.of(scale));
+        }
+        if (text.isEmpty() || eq == 0) {
+            throw new UsageException("--lora needs PATH or PATH=SCALE, got \"" + text + "\"");
+        }
+        return new Lora(text, OptionalDouble.empty());
+    }
+
+    private static String value(String[] args, int i, String flag) throws UsageException {
+        if (i >= args.length) {
+            throw new UsageException(flag + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int integer(String[] args, int i, String flag, int min, int max) throws UsageException {
+        String text = value(args, i, flag);
+        int n;
+        try {
+            n = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new UsageException(flag + " needs a whole number, got \"" + text + "\"");
+        }
+        if (n < min || n > max) {
+            throw new UsageException(flag + " must be in [" + min + ", " + max + "], got " + n);
+        }
+        return n;
+    }
+
+    private static long longValue(String[] args, int i, String flag) throws UsageException {
+        String text = value(args, i, flag);
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new UsageException(flag + " needs a whole number, got \"" + text + "\"");
+        }
+    }
+
+    private static double decimal(String[] args, int i, String flag) throws UsageException {
+        String text = value(args, i, flag);
+        double d;
+        try {
+            d = Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new UsageException(flag + " needs a number, got \"" + text + "\"");
+        }
+        if (!(d >= 0) || Double.isInfinite(d)) {
+            throw new UsageException(flag + " must be a finite number >= 0, got " + text);
+        }
+        return d;
+    }
+}

@@ -1,0 +1,4 @@
+/**
+ * Project Reactor facade over a {@link dev.rill.Model}: {@link dev.rill.reactor.ReactiveModel}.
+ */
+package dev.rill.reactor;
