@@ -11,6 +11,11 @@ public enum GgmlType {
     F32(0, 1, 4),
     /** 16-bit IEEE floats, rounded to nearest even. */
     F16(1, 1, 2),
+    /**
+     * 4-bit quants in blocks of 32 sharing an F16 scale (value = scale * (q - 8)), the most common format of
+     * published models; llama.cpp's CPU backend repacks it for its batched matrix kernels.
+     */
+    Q4_0(2, 32, 18),
     /** 8-bit quants in blocks of 32 sharing an F16 scale. */
     Q8_0(8, 32, 34);
 

@@ -76,7 +76,7 @@ public record GgufFile(Path path, int version, int alignment, long dataOffset, M
         throw new IllegalArgumentException("no tensor '" + name + "' in " + path);
     }
 
-    /** Reads and decodes all values of one tensor (F32, F16 or Q8_0), row after row. */
+    /** Reads and decodes all values of one tensor (F32, F16, Q4_0 or Q8_0), row after row. */
     public float[] readFloats(String name) throws IOException {
         TensorInfo tensor = tensor(name);
         GgmlType type = tensor.type();

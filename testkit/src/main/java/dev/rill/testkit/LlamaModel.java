@@ -148,6 +148,7 @@ public record LlamaModel(String name, LlamaHyperparameters hyperparameters, Voca
         return switch (weightType) {
             case F32 -> 0;
             case F16 -> 1;
+            case Q4_0 -> 2;
             case Q8_0 -> 7;
         };
     }

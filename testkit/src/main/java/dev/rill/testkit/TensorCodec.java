@@ -25,6 +25,11 @@ final class TensorCodec {
                     out.putShort(toF16(value));
                 }
             }
+            case Q4_0 -> {
+                for (int start = 0; start < row.length; start += 32) {
+                    encodeQ4Block(row, start, out);
+                }
+            }
             case Q8_0 -> {
                 for (int start = 0; start < row.length; start += 32) {
                     encodeQ8Block(row, start, out);
@@ -47,6 +52,16 @@ final class TensorCodec {
                     values[i] = Float.float16ToFloat(in.getShort());
                 }
             }
+            case Q4_0 -> {
+                for (int start = 0; start < count; start += 32) {
+                    float d = Float.float16ToFloat(in.getShort());
+                    for (int j = 0; j < 16; j++) {
+                        int packed = in.get() & 0xff;
+                        values[start + j] = d * ((packed & 0x0f) - 8);
+                        values[start + j + 16] = d * ((packed >>> 4) - 8);
+                    }
+                }
+            }
             case Q8_0 -> {
                 for (int start = 0; start < count; start += 32) {
                     float d = Float.float16ToFloat(in.getShort());
@@ -64,6 +79,31 @@ final class TensorCodec {
             throw new IllegalArgumentException(value + " cannot be stored as F16");
         }
         return Float.floatToFloat16(value);
+    }
+
+    /**
+     * One Q4_0 block: the scale maps the value of largest magnitude to -8, and value j of the block's first half
+     * shares byte j with value j of its second half (low and high nibble), each stored as q + 8 in [0, 15].
+     */
+    private static void encodeQ4Block(float[] row, int start, ByteBuffer out) {
+        float extreme = 0f;
+        for (int j = 0; j < 32; j++) {
+            float value = row[start + j];
+            if (!Float.isFinite(value)) {
+                throw new IllegalArgumentException(value + " cannot be quantized to Q4_0");
+            }
+            if (Math.abs(value) > Math.abs(extreme)) {
+                extreme = value;
+            }
+        }
+        float d = extreme / -8f;
+        float inverse = d != 0f ? 1f / d : 0f;
+        out.putShort(toF16(d));
+        for (int j = 0; j < 16; j++) {
+            int low = Math.min(15, (int) (row[start + j] * inverse + 8.5f));
+            int high = Math.min(15, (int) (row[start + j + 16] * inverse + 8.5f));
+            out.put((byte) (low | (high << 4)));
+        }
     }
 
     private static void encodeQ8Block(float[] row, int start, ByteBuffer out) {

@@ -188,6 +188,35 @@ class GgufWriterTest {
     }
 
     @Test
+    void q4BlocksMapTheLargestMagnitudeToMinusEightAndPairHalvesInOneByte() throws IOException {
+        float[] values = new float[32];
+        values[0] = -1.6f;  // the extreme: scale -1.6 / -8 = 0.2, stored as q = -8 (nibble 0)
+        values[1] = 0.2f;   // q = 1 (nibble 9)
+        values[16] = 1.4f;  // q = 7 (nibble 15), shares byte 0 with value 0
+        values[17] = -0.4f; // q = -2 (nibble 6), shares byte 1 with value 1
+        Path file = dir.resolve("q4.gguf");
+        new GgufWriter().tensor("q", GgmlType.Q4_0, new long[] {32}, values).write(file);
+
+        GgufFile gguf = GgufFile.read(file);
+        ByteBuffer data = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN)
+                .position((int) gguf.dataOffset());
+        assertEquals(Float.floatToFloat16(0.2f), data.getShort());
+        byte[] packed = new byte[16];
+        data.get(packed);
+        assertEquals((byte) 0xf0, packed[0]);
+        assertEquals((byte) 0x69, packed[1]);
+        assertEquals((byte) 0x88, packed[2], "zeros are stored as q = 0 in both nibbles");
+
+        float[] decoded = gguf.readFloats("q");
+        float step = Float.float16ToFloat(Float.floatToFloat16(0.2f));
+        assertEquals(-8 * step, decoded[0]);
+        assertEquals(step, decoded[1]);
+        assertEquals(7 * step, decoded[16]);
+        assertEquals(-2 * step, decoded[17]);
+        assertEquals(0f, decoded[5]);
+    }
+
+    @Test
     void rowsAreAskedInOrderOnce() throws IOException {
         List<Long> asked = new ArrayList<>();
         new GgufWriter().tensor("t", GgmlType.Q8_0, new long[] {32, 3, 2}, (row, values) -> {
