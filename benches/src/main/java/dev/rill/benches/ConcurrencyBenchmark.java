@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -28,6 +30,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * How much do concurrent streams gain from sharing one decode per step?
@@ -40,6 +43,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Control: with 1 stream the time is one prompt evaluation plus {@value #TOKENS} single-token decodes; if
  * batching did nothing, {@code n} streams would take {@code n} times as long and every ratio would be 1.
+ *
+ * <p>Ceiling: {@link #rawBatched} does the same greedy work straight over the binding (all prompts in one
+ * decode, then one decode per step holding every sequence's token, an argmax per sequence, no engine), on a
+ * second context of the same model. Its {@code n}-stream / 1-stream ratio is what llama.cpp's CPU kernels allow
+ * on this machine; the engine's ratio can approach it, never pass it.
  *
  * <pre>
  * ./build -q -pl benches -am install -DskipTests
@@ -65,23 +73,35 @@ public class ConcurrencyBenchmark {
     public int streams;
 
     /**
-     * The weights' type. It decides whether batching pays on a CPU: llama.cpp b4916's F16 matrix product costs
-     * about as much per token in a batch as alone (measured: one 4-token decode 11.5 ms against 3.25 ms for one
-     * token), while its Q8_0 product shares the weight reads (5.9 ms against 2.6 ms).
+     * The weights' type (Q4_0, Q8_0, F16 or F32). It decides how much batching can pay on a CPU, where the
+     * matrix kernels of a model this size are bound by arithmetic more than by memory: see the ceiling.
      */
-    @Param({"Q8_0", "F16"})
+    @Param({"Q4_0", "Q8_0"})
     public String weights;
 
     private Path dir;
     private Model model;
+    private RawLoop raw;
+    private String[] prompts;
 
+    /**
+     * Loads the engine for {@link #concurrentStreams}, the raw loop for {@link #rawBatched}, never both: a second
+     * thread that decodes in the same process doubles every decode's cost (docs/performance.md, "A measurement
+     * trap").
+     */
     @Setup(Level.Trial)
-    public void load() throws IOException {
+    public void load(BenchmarkParams benchmark) throws IOException {
         dir = Files.createTempDirectory("rill-bench-concurrency-");
         Path file = dir.resolve("random-32k-" + weights + ".gguf");
         TestModels.random32k(GgmlType.valueOf(weights), 42).write(file);
-        model = Model.load(file, ModelOptions.builder().threads(THREADS).contextSize(8 * 256).parallelSequences(8)
-                .build());
+        ModelOptions options = ModelOptions.builder().threads(THREADS).contextSize(8 * 256).parallelSequences(8)
+                .build();
+        prompts = Arrays.copyOf(PROMPTS, streams);
+        if (benchmark.getBenchmark().endsWith(".rawBatched")) {
+            raw = new RawLoop(file, options);
+            return;
+        }
+        model = Model.load(file, options);
         for (String prompt : PROMPTS) {
             GenerationResult result = model.generate(GenerationRequest.builder(prompt).maxTokens(TOKENS).build(),
                     TokenCallback.ignore());
@@ -93,9 +113,14 @@ public class ConcurrencyBenchmark {
 
     @TearDown(Level.Trial)
     public void close() throws IOException {
-        model.close();
+        if (model != null) {
+            model.close();
+        }
+        if (raw != null) {
+            raw.close();
+        }
         try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 
@@ -115,5 +140,11 @@ public class ConcurrencyBenchmark {
             throw new IllegalStateException("expected " + streams * TOKENS + " tokens, got " + tokens);
         }
         return tokens;
+    }
+
+    /** The same work straight over the binding, every sequence in one decode per step: the ceiling. */
+    @Benchmark
+    public long rawBatched() {
+        return raw.runBatched(prompts, TOKENS);
     }
 }

@@ -85,6 +85,55 @@ final class RawLoop implements AutoCloseable {
         return token;
     }
 
+    /**
+     * Greedy generation of exactly {@code count} tokens after each prompt, all sequences in one decode per step:
+     * the prompts together in the first decode (logits for each one's last token), then one token per sequence
+     * per decode. This is what llama.cpp gives concurrent streams with nothing of the engine around it, the
+     * ceiling for the engine's batching. Returns the number of tokens generated.
+     */
+    long runBatched(String[] prompts, int count) {
+        LlamaBatch b = batch();
+        int streams = prompts.length;
+        if (streams > context.sequences()) {
+            throw new IllegalArgumentException(streams + " prompts but " + context.sequences() + " sequences");
+        }
+        int[] index = new int[streams];
+        int[] position = new int[streams];
+        b.clear();
+        for (int s = 0; s < streams; s++) {
+            int[] tokens = model.tokenize(prompts[s], true, false);
+            if (tokens.length > b.remaining()) {
+                throw new IllegalArgumentException("the prompts do not fit in one batch of " + context.batchSize());
+            }
+            for (int i = 0; i < tokens.length; i++) {
+                int added = b.add(tokens[i], i, s, i == tokens.length - 1);
+                if (i == tokens.length - 1) {
+                    index[s] = added;
+                }
+            }
+            position[s] = tokens.length;
+        }
+        context.decode(b);
+        int[] next = new int[streams];
+        for (int n = 0; n < count; n++) {
+            for (int s = 0; s < streams; s++) {
+                next[s] = argmax(context.logits(index[s]), vocab);
+            }
+            if (n + 1 == count) {
+                break;
+            }
+            b.clear();
+            for (int s = 0; s < streams; s++) {
+                index[s] = b.add(next[s], position[s]++, s, true);
+            }
+            context.decode(b);
+        }
+        for (int s = 0; s < streams; s++) {
+            context.clearSequence(s);
+        }
+        return (long) streams * count;
+    }
+
     /** Whether {@code token} ends generation for this model. */
     boolean isEndOfGeneration(int token) {
         return model.isEndOfGeneration(token);
