@@ -405,11 +405,21 @@ public final class Engine {
     /**
      * Runs one decode step over every sequence that has demand. Returns false when no sequence could run
      * (all wait for demand), so that the caller can sleep.
+     *
+     * <p>The step's lists are emptied when it ends, not only when the next one starts: a sequence that ended
+     * in this step must not stay reachable (with its callback and whatever that holds) while the engine idles.
      */
     private boolean step() {
+        try {
+            return runStep();
+        } finally {
+            inBatch.clear();
+            runnable.clear();
+        }
+    }
+
+    private boolean runStep() {
         batch.clear();
-        inBatch.clear();
-        runnable.clear();
         stepNumber++;
         int promptInBatch = 0;
         for (Sequence sequence : slots) {
