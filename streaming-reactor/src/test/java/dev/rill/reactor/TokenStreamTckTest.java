@@ -18,9 +18,10 @@ import org.testng.annotations.Test;
  * reported as skipped.
  *
  * <p>Rule 3.13 (drop the subscriber after cancel) is probed by the TCK with one fixed sleep, one collection and
- * a 100 ms wait on the reference queue, which a loaded machine can miss; the sleep is raised to two seconds
- * and a miss is retried twice. A publisher that really keeps the subscriber fails every attempt, and
- * {@link CancelReleasesSubscriberTest} pins the rule with a bounded wait instead of a fixed one.
+ * a 100 ms wait on the reference queue. The sleep is raised to two seconds and a miss is retried twice, since
+ * the queue wait alone can miss on a loaded machine; a publisher that keeps the subscriber fails every attempt.
+ * {@link CancelReleasesSubscriberTest} pins the rule with a bounded wait instead of fixed ones (it caught the
+ * engine keeping a step's sequences until its next step, which made this probe fail now and then).
  */
 public class TokenStreamTckTest extends PublisherVerification<StreamToken> {
     private Model model;
