@@ -52,6 +52,11 @@ public record LlamaModel(String name, LlamaHyperparameters hyperparameters, Voca
         return new LlamaModel(name, hyperparameters, vocabulary, weightType, template, weights);
     }
 
+    /** This model with its matrices stored as {@code type} (vectors stay F32). */
+    public LlamaModel withWeightType(GgmlType type) {
+        return new LlamaModel(name, hyperparameters, vocabulary, type, chatTemplate, weights);
+    }
+
     /** Writes the model as GGUF to {@code path} and returns the file size. */
     public long write(Path path) throws IOException {
         return toWriter().write(path);

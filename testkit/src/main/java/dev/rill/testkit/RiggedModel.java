@@ -14,7 +14,8 @@ import java.util.List;
  * embedding, which is one-hot ({@code token_embd[t]} has a 1 at column {@code t}). The final RMS norm scales it to
  * {@code 1/sqrt(1/E + eps)} and {@code output.weight} holds a single non-zero value per input token, at row
  * {@code next(t)}, column {@code t}, chosen so that {@code next(t)} gets the logit {@link #topLogit()} and every other
- * token gets exactly 0. All weights are F32, so the logits are exact up to float rounding.
+ * token gets exactly 0. The weights are F32 (see {@link #withWeightType}), so the logits are exact up to float
+ * rounding.
  *
  * <p>The next token depends only on the last token, so the expected output can be computed for any prompt
  * ({@link #expectedTokens}), provided the prompt tokenizes to its bytes; see {@link TestModels} for which do.
@@ -101,6 +102,15 @@ public final class RiggedModel {
     /** This model with a chat template (null for none), for example {@link LlamaModel#CHATML_TEMPLATE}. */
     public RiggedModel withChatTemplate(String template) {
         return new RiggedModel(model.withChatTemplate(template), next, topLogit);
+    }
+
+    /**
+     * This model with its matrices stored as {@code type}. Every quantized format this kit writes keeps the
+     * rigged values: a row holds zeros and copies of one value, which a block's scale represents exactly (up to
+     * the F16 rounding of the scale, far too small to change which token wins).
+     */
+    public RiggedModel withWeightType(GgmlType type) {
+        return new RiggedModel(model.withWeightType(type), next, topLogit);
     }
 
     /** Writes the model as GGUF and returns the file size. */
