@@ -1,8 +1,9 @@
 package dev.rill;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rill.testkit.Reachability;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -53,14 +54,8 @@ class EngineReleasesCallbacksTest {
     }
 
     private static void assertCollected(WeakReference<TokenCallback> reference) throws InterruptedException {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (reference.get() != null) {
-            if (System.nanoTime() > deadline) {
-                fail("the engine still reaches the callback " + PATIENCE + " after its generation ended");
-            }
-            System.gc();
-            Thread.sleep(10);
-        }
+        assertTrue(Reachability.collectedWithin(reference, PATIENCE),
+                "the engine still reaches the callback " + PATIENCE + " after its generation ended");
     }
 
     @Test

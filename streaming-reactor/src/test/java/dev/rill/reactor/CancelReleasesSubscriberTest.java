@@ -2,11 +2,12 @@ package dev.rill.reactor;
 
 import static dev.rill.reactor.Fixtures.PATIENCE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rill.GenerationRequest;
 import dev.rill.Model;
 import dev.rill.StreamToken;
+import dev.rill.testkit.Reachability;
 import java.lang.ref.WeakReference;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -79,13 +80,7 @@ class CancelReleasesSubscriberTest {
         WeakReference<FirstToken> reference = subscribeTakeOneAndCancel();
         Fixtures.awaitStats(model, s -> s.completedGenerations() > completedBefore && s.activeSequences() == 0,
                 "the cancelled generation to leave the engine");
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (reference.get() != null) {
-            if (System.nanoTime() > deadline) {
-                fail("the subscriber is still reachable " + PATIENCE + " after its generation was cancelled");
-            }
-            System.gc();
-            Thread.sleep(10);
-        }
+        assertTrue(Reachability.collectedWithin(reference, PATIENCE),
+                "the subscriber is still reachable " + PATIENCE + " after its generation was cancelled");
     }
 }
