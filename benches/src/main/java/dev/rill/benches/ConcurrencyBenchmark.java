@@ -128,8 +128,8 @@ public class ConcurrencyBenchmark {
     @Benchmark
     public long concurrentStreams() {
         List<Generation> generations = new ArrayList<>(streams);
-        for (int i = 0; i < streams; i++) {
-            generations.add(model.submit(GenerationRequest.builder(PROMPTS[i]).maxTokens(TOKENS).build(),
+        for (String prompt : prompts) {
+            generations.add(model.submit(GenerationRequest.builder(prompt).maxTokens(TOKENS).build(),
                     TokenCallback.ignore()));
         }
         long tokens = 0;

@@ -406,8 +406,8 @@ public final class Engine {
      * Runs one decode step over every sequence that has demand. Returns false when no sequence could run
      * (all wait for demand), so that the caller can sleep.
      *
-     * <p>The step's lists are emptied when it ends, not only when the next one starts: a sequence that ended
-     * in this step must not stay reachable (with its callback and whatever that holds) while the engine idles.
+     * <p>The step's lists are emptied when it ends, however it ends: a sequence that ended in this step must not
+     * stay reachable (with its callback and whatever that holds) while the engine idles.
      */
     private boolean step() {
         try {
