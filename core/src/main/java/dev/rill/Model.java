@@ -5,6 +5,7 @@ import dev.rill.internal.engine.ResolvedAdapter;
 import dev.rill.internal.llama.LlamaAdapterHandle;
 import dev.rill.internal.llama.LlamaContextHandle;
 import dev.rill.internal.llama.LlamaModelHandle;
+import dev.rill.internal.llama.LlamaRuntime;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +62,8 @@ public final class Model implements AutoCloseable {
     public static Model load(Path path, ModelOptions options) {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(options, "options");
-        LlamaModelHandle handle = LlamaModelHandle.load(path, options);
+        LlamaModelHandle handle = LlamaModelHandle.load(path, new LlamaModelHandle.Config(options.libraryPath(),
+                options.llamaProfile().orElse(null), options.gpuLayers(), options.mmap(), options.mlock()));
         try {
             LlamaModelHandle.Facts facts = handle.facts();
             int contextSize = options.contextSize() > 0 ? options.contextSize()
@@ -75,7 +77,7 @@ public final class Model implements AutoCloseable {
             ModelInfo info = new ModelInfo(path, facts.description(), facts.architecture(), facts.name(),
                     handle.vocabSize(), facts.trainingContext(), facts.embedding(), facts.layers(), facts.heads(),
                     facts.parameters(), facts.sizeBytes(), facts.specialTokens(), facts.addsBos(), facts.chatTemplate(),
-                    engine.contextSize(), engine.sequenceContext());
+                    engine.contextSize(), engine.sequenceContext(), LlamaRuntime.runtime());
             return new Model(handle, engine, info, options);
         } catch (RuntimeException | Error e) {
             handle.close();

@@ -22,9 +22,11 @@ import java.util.Optional;
  * @param chatTemplate the chat template stored in the file, if any
  * @param contextSize the context this model's engine was created with (cells shared by all sequences)
  * @param sequenceContextSize the cells each sequence may use
+ * @param runtime the llama.cpp library that runs it: release, backends, CPU variant
  */
 public record ModelInfo(Path path, String description, String architecture, Optional<String> name, int vocabularySize,
                         int trainingContextLength, int embeddingLength, int layerCount, int headCount,
                         long parameterCount, long sizeBytes, SpecialTokens specialTokens, boolean addsBos,
-                        Optional<String> chatTemplate, int contextSize, int sequenceContextSize) {
+                        Optional<String> chatTemplate, int contextSize, int sequenceContextSize,
+                        NativeRuntime runtime) {
 }

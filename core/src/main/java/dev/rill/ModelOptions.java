@@ -18,8 +18,10 @@ import java.util.Objects;
  * <table>
  *   <caption>Options and defaults</caption>
  *   <tr><th>option</th><th>default</th><th>meaning</th></tr>
- *   <tr><td>libraryPath</td><td>none</td><td>a llama.cpp b4916 shared library to use instead of the bundled
- *       CPU build (for CUDA); see the README for the order of attempts</td></tr>
+ *   <tr><td>libraryPath</td><td>none</td><td>a llama.cpp shared library (of either release Rill speaks) to use
+ *       instead of the jars' builds; see the README for the order of attempts</td></tr>
+ *   <tr><td>llamaProfile</td><td>none: {@code -Drill.llama.profile}, else the current release if its jar is
+ *       there, else b4916</td><td>which llama.cpp release to load ({@link LlamaProfile}); one per JVM</td></tr>
  *   <tr><td>gpuLayers</td><td>0</td><td>layers to offload to the GPU; {@link #ALL_LAYERS} for every one</td></tr>
  *   <tr><td>mmap</td><td>true</td><td>map the file rather than read it</td></tr>
  *   <tr><td>mlock</td><td>false</td><td>lock the weights in RAM</td></tr>
@@ -48,6 +50,7 @@ public final class ModelOptions {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path libraryPath;
+    private final LlamaProfile llamaProfile;
     private final int gpuLayers;
     private final boolean mmap;
     private final boolean mlock;
@@ -62,6 +65,7 @@ public final class ModelOptions {
 
     private ModelOptions(Builder b) {
         this.libraryPath = b.libraryPath;
+        this.llamaProfile = b.llamaProfile;
         this.gpuLayers = b.gpuLayers == null ? 0 : b.gpuLayers;
         this.mmap = b.mmap == null || b.mmap;
         this.mlock = b.mlock != null && b.mlock;
@@ -110,6 +114,7 @@ public final class ModelOptions {
             try {
                 switch (name) {
                     case "libraryPath" -> b.libraryPath(Path.of(text(value)));
+                    case "llamaProfile" -> b.llamaProfile(LlamaProfile.fromLabel(text(value)));
                     case "gpuLayers" -> b.gpuLayers(integer(value));
                     case "mmap" -> b.mmap(bool(value));
                     case "mlock" -> b.mlock(bool(value));
@@ -140,6 +145,9 @@ public final class ModelOptions {
         ObjectNode node = JSON.createObjectNode();
         if (libraryPath != null) {
             node.put("libraryPath", libraryPath.toString());
+        }
+        if (llamaProfile != null) {
+            node.put("llamaProfile", llamaProfile.label());
         }
         node.put("gpuLayers", gpuLayers);
         node.put("mmap", mmap);
@@ -176,6 +184,11 @@ public final class ModelOptions {
             throw new IllegalArgumentException("expected true or false");
         }
         return value.asBoolean();
+    }
+
+    /** The llama.cpp release asked for, if any. */
+    public java.util.Optional<LlamaProfile> llamaProfile() {
+        return java.util.Optional.ofNullable(llamaProfile);
     }
 
     /** A llama.cpp library to load instead of the bundled one, or null. */
@@ -249,6 +262,7 @@ public final class ModelOptions {
      */
     public static final class Builder {
         private Path libraryPath;
+        private LlamaProfile llamaProfile;
         private Integer gpuLayers;
         private Boolean mmap;
         private Boolean mlock;
@@ -264,7 +278,17 @@ public final class ModelOptions {
         private Builder() {
         }
 
-        /** A llama.cpp b4916 shared library (e.g. a CUDA build) to load instead of the bundled CPU one. */
+        /**
+         * The llama.cpp release to load: {@link LlamaProfile#CURRENT} from a {@code rill-native} jar, or
+         * {@link LlamaProfile#B4916} from de.kherud:llama. A JVM loads one; asking for the other later fails.
+         */
+        public Builder llamaProfile(LlamaProfile profile) {
+            once(llamaProfile, "llamaProfile");
+            this.llamaProfile = Objects.requireNonNull(profile, "llamaProfile");
+            return this;
+        }
+
+        /** A llama.cpp shared library (e.g. your own CUDA build) to load instead of the jars' builds. */
         public Builder libraryPath(Path path) {
             once(libraryPath, "libraryPath");
             this.libraryPath = Objects.requireNonNull(path, "libraryPath");

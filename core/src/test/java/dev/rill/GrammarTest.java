@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -116,14 +117,19 @@ class GrammarTest {
     }
 
     /**
-     * llama.cpp's own verdict, seen from outside: b4916 hands back a grammar sampler whether or not the grammar
-     * parsed, but one without a grammar masks nothing, while a parsed grammar always masks some tokens of the
+     * llama.cpp's own verdict, seen from outside: the current release returns no sampler for a grammar it cannot
+     * parse; b4916 hands back a grammar sampler whether or not the grammar parsed, but one without a grammar masks nothing, while a parsed grammar always masks some tokens of the
      * byte vocabulary (at least byte 0x80, a lone UTF-8 continuation byte, which no grammar position accepts).
      */
     private static boolean llamaCppAccepts(String gbnf) {
         LlamaModelHandle handle = model.handle();
         int vocab = handle.vocabSize();
-        MemorySegment sampler = NativeSamplers.grammar(handle, gbnf);
+        MemorySegment sampler;
+        try {
+            sampler = NativeSamplers.grammar(handle, gbnf);
+        } catch (IllegalStateException e) {
+            return false; // the current release returns no sampler for a grammar it refuses
+        }
         try (NativeSamplers.TokenArray tokens = new NativeSamplers.TokenArray(vocab)) {
             tokens.fill(new float[vocab], vocab);
             NativeSamplers.apply(sampler, tokens.pointer());
@@ -148,8 +154,15 @@ class GrammarTest {
         assertFalse(llamaCppAccepts("root ::= root \"a\" | \"b\"")); // refused after parsing (left recursion)
     }
 
+    /**
+     * The corpus records b4916's verdicts, and some grammars that b4916 refuses make the current release's parser
+     * exhaust memory instead (the JVM was killed in a run of this test on it), so the comparison runs on b4916.
+     * On the current release the validator stands alone in front of llama.cpp, which the tests above show.
+     */
     @Test
     void theValidatorAgreesWithLlamaCppOnTheCorpus() {
+        assumeTrue(model.info().runtime().profile() == LlamaProfile.B4916,
+                "the corpus holds llama.cpp b4916's verdicts");
         List<String> disagreements = new ArrayList<>();
         int compared = 0;
         int agreed = 0;

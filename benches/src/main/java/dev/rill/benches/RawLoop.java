@@ -33,7 +33,8 @@ final class RawLoop implements AutoCloseable {
 
     /** Loads {@code file} and creates a context the way {@code Model.load(file, options)} does. */
     RawLoop(Path file, ModelOptions options) {
-        this.model = LlamaModelHandle.load(file, options);
+        this.model = LlamaModelHandle.load(file, new LlamaModelHandle.Config(options.libraryPath(),
+                options.llamaProfile().orElse(null), options.gpuLayers(), options.mmap(), options.mlock()));
         try {
             this.context = LlamaContextHandle.create(model, contextConfig(options));
         } catch (RuntimeException | Error e) {

@@ -133,7 +133,7 @@ public class SamplerBenchmark {
         if (!Arrays.equals(values, Arrays.copyOf(logits.array(), vocab))) {
             throw new IllegalStateException(sampler + " wrote to the logits buffer; refill it per invocation");
         }
-        LlamaRuntime.initialize(null);
+        LlamaRuntime.initialize(null, null);
         template = new NativeSamplers.TokenArray(vocab);
         template.fill(values, vocab);
         work = new NativeSamplers.TokenArray(vocab);

@@ -273,7 +273,7 @@ public final class Engine {
             vocab = model.vocabSize();
             slots = new Sequence[context.sequences()];
             slotLogits = new Logits[slots.length];
-            sequenceContext = context.contextSize() / slots.length;
+            sequenceContext = context.cellsPerSequence();
         } catch (Throwable t) {
             if (batch != null) {
                 batch.close();
@@ -677,7 +677,7 @@ public final class Engine {
                 context.decode(batch);
                 return true;
             } catch (DecodeException e) {
-                if (e.code() != 1) {
+                if (!e.retryAfterCompacting()) {
                     throw e;
                 }
                 LOG.debug("no contiguous KV room for a batch of {} tokens; compacting and retrying", batch.size());

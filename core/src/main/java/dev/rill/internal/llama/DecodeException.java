@@ -6,23 +6,21 @@ import dev.rill.RillException;
 public final class DecodeException extends RillException {
     private static final long serialVersionUID = 1L;
     private final int code;
+    private final boolean retryable;
 
-    DecodeException(int code, String message) {
+    DecodeException(int code, boolean retryable, String message) {
         super(message);
         this.code = code;
+        this.retryable = retryable;
+    }
+
+    /** Whether the same batch may decode after the cache is compacted ({@link LlamaContextHandle#defragment}). */
+    public boolean retryAfterCompacting() {
+        return retryable;
     }
 
     /** llama.cpp's return code: 1 means no KV slot was free, negative codes are errors. */
     public int code() {
         return code;
-    }
-
-    static String describe(int code) {
-        return switch (code) {
-            case 1 -> "no free KV cache slot for the batch";
-            case 2 -> "aborted";
-            case -1 -> "invalid input batch";
-            default -> code < 0 ? "error" : "warning";
-        };
     }
 }

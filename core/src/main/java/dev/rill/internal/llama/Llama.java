@@ -12,8 +12,9 @@ import java.lang.foreign.SegmentAllocator;
 import java.lang.invoke.MethodHandle;
 
 /**
- * The llama.cpp C API of tag b4916, one static method per C function, each a {@code static final}
- * downcall invoked exactly. This class checks nothing: the owners ({@link LlamaModelHandle},
+ * The functions of llama.cpp's C API that both supported releases (tag b4916 and the current release) export
+ * with the same signature, one static method per C function, each a {@code static final} downcall invoked
+ * exactly. What differs between the releases lives in the {@link ProfileBinding} of each. This class checks nothing: the owners ({@link LlamaModelHandle},
  * {@link LlamaContextHandle}) check arguments before and return codes after.
  *
  * <p>Only touch this class after {@link LlamaRuntime#initialize} succeeded: its static initializer links
@@ -26,7 +27,7 @@ final class Llama {
 
     private static final Linker LINKER = Linker.nativeLinker();
 
-    private static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
+    static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(LlamaRuntime.symbols().findOrThrow(name), descriptor);
     }
 
@@ -62,60 +63,12 @@ final class Llama {
         }
     }
 
-    // struct llama_model_params llama_model_default_params(void);  (read into an oversized buffer: see LayoutCheck)
-    private static final MethodHandle MODEL_DEFAULT_PARAMS =
-            downcall("llama_model_default_params", FunctionDescriptor.of(LayoutCheck.GUARDED_MODEL_PARAMS));
-
-    static MemorySegment modelDefaultParams(SegmentAllocator allocator) {
-        try {
-            return (MemorySegment) MODEL_DEFAULT_PARAMS.invokeExact(allocator);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    // struct llama_context_params llama_context_default_params(void);
-    private static final MethodHandle CONTEXT_DEFAULT_PARAMS =
-            downcall("llama_context_default_params", FunctionDescriptor.of(LayoutCheck.GUARDED_CONTEXT_PARAMS));
-
-    static MemorySegment contextDefaultParams(SegmentAllocator allocator) {
-        try {
-            return (MemorySegment) CONTEXT_DEFAULT_PARAMS.invokeExact(allocator);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    // struct llama_model * llama_model_load_from_file(const char * path_model, struct llama_model_params params);
-    private static final MethodHandle MODEL_LOAD_FROM_FILE = downcall("llama_model_load_from_file",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, Layouts.MODEL_PARAMS));
-
-    static MemorySegment modelLoadFromFile(MemorySegment path, MemorySegment params) {
-        try {
-            return (MemorySegment) MODEL_LOAD_FROM_FILE.invokeExact(path, params);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
     // void llama_model_free(struct llama_model * model);
     private static final MethodHandle MODEL_FREE = downcall("llama_model_free", FunctionDescriptor.ofVoid(ADDRESS));
 
     static void modelFree(MemorySegment model) {
         try {
             MODEL_FREE.invokeExact(model);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    // struct llama_context * llama_init_from_model(struct llama_model * model, struct llama_context_params params);
-    private static final MethodHandle INIT_FROM_MODEL = downcall("llama_init_from_model",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, Layouts.CONTEXT_PARAMS));
-
-    static MemorySegment initFromModel(MemorySegment model, MemorySegment params) {
-        try {
-            return (MemorySegment) INIT_FROM_MODEL.invokeExact(model, params);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -433,63 +386,11 @@ final class Llama {
         }
     }
 
-    // bool llama_kv_self_seq_rm(struct llama_context * ctx, llama_seq_id seq_id, llama_pos p0, llama_pos p1);
-    private static final MethodHandle KV_SELF_SEQ_RM = downcall("llama_kv_self_seq_rm",
-            FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
-
-    static boolean kvSelfSeqRm(MemorySegment context, int seq, int p0, int p1) {
-        try {
-            return (boolean) KV_SELF_SEQ_RM.invokeExact(context, seq, p0, p1);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    // void llama_kv_self_defrag(struct llama_context * ctx);
-    private static final MethodHandle KV_SELF_DEFRAG = downcall("llama_kv_self_defrag", FunctionDescriptor.ofVoid(ADDRESS));
-    // void llama_kv_self_update(struct llama_context * ctx);
-    private static final MethodHandle KV_SELF_UPDATE = downcall("llama_kv_self_update", FunctionDescriptor.ofVoid(ADDRESS));
-
-    static void kvSelfDefrag(MemorySegment context) {
-        try {
-            KV_SELF_DEFRAG.invokeExact(context);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    static void kvSelfUpdate(MemorySegment context) {
-        try {
-            KV_SELF_UPDATE.invokeExact(context);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    // int32_t llama_kv_self_used_cells(const struct llama_context * ctx);
-    private static final MethodHandle KV_SELF_USED_CELLS = downcall("llama_kv_self_used_cells",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS));
-
-    static int kvSelfUsedCells(MemorySegment context) {
-        try {
-            return (int) KV_SELF_USED_CELLS.invokeExact(context);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
     // struct llama_adapter_lora * llama_adapter_lora_init(struct llama_model * model, const char * path_lora);
     private static final MethodHandle ADAPTER_LORA_INIT = downcall("llama_adapter_lora_init",
             FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
     // void llama_adapter_lora_free(struct llama_adapter_lora * adapter);
     private static final MethodHandle ADAPTER_LORA_FREE = downcall("llama_adapter_lora_free", FunctionDescriptor.ofVoid(ADDRESS));
-    // int32_t llama_set_adapter_lora(struct llama_context * ctx, struct llama_adapter_lora * adapter, float scale);
-    private static final MethodHandle SET_ADAPTER_LORA = downcall("llama_set_adapter_lora",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, java.lang.foreign.ValueLayout.JAVA_FLOAT));
-    // int32_t llama_rm_adapter_lora(struct llama_context * ctx, struct llama_adapter_lora * adapter);
-    private static final MethodHandle RM_ADAPTER_LORA = downcall("llama_rm_adapter_lora",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-
     static MemorySegment adapterLoraInit(MemorySegment model, MemorySegment path) {
         try {
             return (MemorySegment) ADAPTER_LORA_INIT.invokeExact(model, path);
@@ -501,22 +402,6 @@ final class Llama {
     static void adapterLoraFree(MemorySegment adapter) {
         try {
             ADAPTER_LORA_FREE.invokeExact(adapter);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    static int setAdapterLora(MemorySegment context, MemorySegment adapter, float scale) {
-        try {
-            return (int) SET_ADAPTER_LORA.invokeExact(context, adapter, scale);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    static int rmAdapterLora(MemorySegment context, MemorySegment adapter) {
-        try {
-            return (int) RM_ADAPTER_LORA.invokeExact(context, adapter);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -569,6 +454,17 @@ final class Llama {
     static MemorySegment printSystemInfo() {
         try {
             return (MemorySegment) PRINT_SYSTEM_INFO.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code const char * llama_version(void)}: the current release only; look it up before calling. */
+    static String version() {
+        try {
+            MethodHandle handle = downcall("llama_version", FunctionDescriptor.of(ADDRESS));
+            MemorySegment text = (MemorySegment) handle.invokeExact();
+            return text.equals(MemorySegment.NULL) ? "current" : text.reinterpret(256).getString(0);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -1,13 +1,13 @@
 package dev.rill.internal.llama;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.rill.KvCacheType;
 import dev.rill.RillException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Owns one {@code llama_context}. Not thread-safe, like the context itself: one engine thread creates it,
@@ -19,7 +19,11 @@ public final class LlamaContextHandle implements AutoCloseable {
     private final int contextSize;
     private final int batchSize;
     private final int sequences;
+    private final int cellsPerSequence;
     private final int vocabSize;
+    private final ProfileBinding binding;
+    /** Adapters attached now, in attachment order, with their scales. */
+    private Map<MemorySegment, Float> attachedAdapters = new LinkedHashMap<>();
     private final Arena scratch = Arena.ofConfined();
     private final MemorySegment pieceBuffer = scratch.allocate(128);
     private final byte[][] pieces;
@@ -30,54 +34,46 @@ public final class LlamaContextHandle implements AutoCloseable {
                          boolean flashAttention, KvCacheType kvCacheType) {
     }
 
-    private LlamaContextHandle(LlamaModelHandle model, MemorySegment context) {
+    private LlamaContextHandle(LlamaModelHandle model, MemorySegment context, Config config) {
+        this.binding = LlamaRuntime.binding();
         this.model = model;
         this.context = context;
-        this.contextSize = Llama.nCtx(context);
+        // llama.cpp may size the cache up (the current release pads it to 256 cells); Rill keeps to what was asked.
+        this.contextSize = Math.min(Llama.nCtx(context), config.contextSize());
         this.batchSize = Llama.nBatch(context);
         this.sequences = Llama.nSeqMax(context);
+        this.cellsPerSequence = Math.min(binding.cellsPerSequence(context), contextSize / sequences);
         this.vocabSize = model.vocabSize();
         this.pieces = new byte[vocabSize][];
         this.endOfGeneration = new byte[vocabSize];
     }
 
-    /** Creates a context on {@code model}. */
+    /**
+     * Creates a context on {@code model}.
+     *
+     * @throws IllegalArgumentException for a configuration the loaded llama.cpp would abort on
+     * @throws RillException when llama.cpp refuses to create it
+     */
     public static LlamaContextHandle create(LlamaModelHandle model, Config config) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment params = Llama.contextDefaultParams(arena).asSlice(0, Layouts.CONTEXT_PARAMS.byteSize());
-            params.set(JAVA_INT, Layouts.CP_N_CTX, config.contextSize());
-            params.set(JAVA_INT, Layouts.CP_N_BATCH, config.batchSize());
-            params.set(JAVA_INT, Layouts.CP_N_UBATCH, config.batchSize());
-            params.set(JAVA_INT, Layouts.CP_N_SEQ_MAX, config.sequences());
-            params.set(JAVA_INT, Layouts.CP_N_THREADS, config.threads());
-            params.set(JAVA_INT, Layouts.CP_N_THREADS_BATCH, config.batchThreads());
-            params.set(JAVA_BYTE, Layouts.CP_FLASH_ATTN, (byte) (config.flashAttention() ? 1 : 0));
-            // Sequences come and go, leaving holes; llama.cpp compacts the cache when a tenth of it is holes.
-            params.set(java.lang.foreign.ValueLayout.JAVA_FLOAT, Layouts.CP_DEFRAG_THOLD, 0.1f);
-            int type = switch (config.kvCacheType()) {
-                case F16 -> Layouts.GGML_TYPE_F16;
-                case F32 -> Layouts.GGML_TYPE_F32;
-                case Q8_0 -> Layouts.GGML_TYPE_Q8_0;
-            };
-            if (config.flashAttention() && type == Layouts.GGML_TYPE_F32) {
-                // llama.cpp's CPU flash attention aborts the process on an F32 K cache.
-                throw new IllegalArgumentException("flash attention cannot run with an F32 KV cache");
-            }
-            params.set(JAVA_INT, Layouts.CP_TYPE_K, type);
-            params.set(JAVA_INT, Layouts.CP_TYPE_V, type);
             NativeLog.clearRecent();
-            MemorySegment context = Llama.initFromModel(model.pointer(), params);
+            MemorySegment context = LlamaRuntime.binding().createContext(arena, model.pointer(), config);
             if (context.equals(MemorySegment.NULL)) {
                 throw new RillException(NativeLog.withRecent("llama.cpp could not create a context of " + config.contextSize()
                         + " cells for " + model.path()));
             }
-            return new LlamaContextHandle(model, context);
+            return new LlamaContextHandle(model, context, config);
         }
     }
 
     /** KV cache cells. */
     public int contextSize() {
         return contextSize;
+    }
+
+    /** Cells each sequence may use: the share asked for, at most what llama.cpp gave each sequence. */
+    public int cellsPerSequence() {
+        return cellsPerSequence;
     }
 
     /** Most tokens one decode takes. */
@@ -120,8 +116,8 @@ public final class LlamaContextHandle implements AutoCloseable {
         NativeLog.clearRecent();
         int rc = Llama.decode(ctx, batch.struct());
         if (rc != 0) {
-            throw new DecodeException(rc, NativeLog.withRecent("llama_decode failed with " + rc + " ("
-                    + DecodeException.describe(rc) + ") on a batch of " + tokens + " tokens"));
+            throw new DecodeException(rc, binding.retryAfterCompacting(rc), NativeLog.withRecent("llama_decode failed with "
+                    + rc + " (" + binding.describeDecodeCode(rc) + ") on a batch of " + tokens + " tokens"));
         }
     }
 
@@ -170,28 +166,24 @@ public final class LlamaContextHandle implements AutoCloseable {
 
     /** Frees every KV cell of {@code sequence}. */
     public void clearSequence(int sequence) {
+        removeFrom(sequence, -1);
+    }
+
+    /** Frees the KV cells of {@code sequence} from position {@code from} on (-1: all of them). */
+    public void removeFrom(int sequence, int from) {
         MemorySegment ctx = open();
+        // The current release aborts on a sequence id outside [0, n_seq_max).
         if (sequence < 0 || sequence >= sequences) {
             throw new IllegalArgumentException("sequence " + sequence + " is outside [0, " + sequences + ")");
         }
-        if (!Llama.kvSelfSeqRm(ctx, sequence, -1, -1)) {
-            throw new RillException("llama_kv_self_seq_rm refused to clear sequence " + sequence);
+        if (!binding.removeCells(ctx, sequence, from, -1)) {
+            throw new RillException("llama.cpp refused to remove the cells of sequence " + sequence + " from position " + from);
         }
     }
 
-    /** Frees the KV cells of {@code sequence} from position {@code from} on (to undo a failed decode). */
-    public void removeFrom(int sequence, int from) {
-        MemorySegment ctx = open();
-        if (!Llama.kvSelfSeqRm(ctx, sequence, from, -1)) {
-            throw new RillException("llama_kv_self_seq_rm refused to trim sequence " + sequence + " from " + from);
-        }
-    }
-
-    /** Compacts the KV cache now, so that a batch that found no contiguous room may find it. */
+    /** Compacts the KV cache now (where the release needs asking), so that a batch that found no room may find it. */
     public void defragment() {
-        MemorySegment ctx = open();
-        Llama.kvSelfDefrag(ctx);
-        Llama.kvSelfUpdate(ctx);
+        binding.compact(open());
     }
 
     /**
@@ -199,25 +191,33 @@ public final class LlamaContextHandle implements AutoCloseable {
      * caller holds a reference on the adapter for as long as it stays attached.
      */
     public void setAdapter(LlamaAdapterHandle adapter, float scale) {
-        MemorySegment ctx = open();
-        int rc = Llama.setAdapterLora(ctx, adapter.pointer(), scale);
-        if (rc != 0) {
-            throw new RillException("llama_set_adapter_lora failed with " + rc + " for " + adapter.path());
-        }
+        Map<MemorySegment, Float> next = new LinkedHashMap<>(attachedAdapters);
+        next.put(adapter.pointer(), scale);
+        applyAdapters(next, "attach " + adapter.path());
     }
 
     /** Detaches {@code adapter} from this context. */
     public void removeAdapter(LlamaAdapterHandle adapter) {
-        MemorySegment ctx = open();
-        int rc = Llama.rmAdapterLora(ctx, adapter.pointer());
-        if (rc != 0) {
-            throw new RillException("llama_rm_adapter_lora: " + adapter.path() + " was not attached");
+        if (!attachedAdapters.containsKey(adapter.pointer())) {
+            throw new RillException("cannot detach " + adapter.path() + ": it is not attached");
         }
+        Map<MemorySegment, Float> next = new LinkedHashMap<>(attachedAdapters);
+        next.remove(adapter.pointer());
+        applyAdapters(next, "detach " + adapter.path());
+    }
+
+    private void applyAdapters(Map<MemorySegment, Float> next, String what) {
+        MemorySegment ctx = open();
+        int rc = binding.setAdapters(ctx, attachedAdapters, next);
+        if (rc != 0) {
+            throw new RillException("llama.cpp failed with " + rc + " to " + what);
+        }
+        attachedAdapters = next;
     }
 
     /** KV cells in use, over all sequences. */
     public int usedCells() {
-        return Llama.kvSelfUsedCells(open());
+        return binding.usedCells(open(), sequences);
     }
 
     /** Frees the context once. */

@@ -4,8 +4,8 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.rill.ChatMessage;
+import dev.rill.LlamaProfile;
 import dev.rill.ModelLoadException;
-import dev.rill.ModelOptions;
 import dev.rill.RillException;
 import dev.rill.SpecialTokens;
 import dev.rill.internal.gguf.GgufHeader;
@@ -56,21 +56,37 @@ public final class LlamaModelHandle implements AutoCloseable {
     }
 
     /**
+     * How a model is loaded.
+     *
+     * @param libraryPath a llama.cpp library to use, or null for the locator's order
+     * @param profile the llama.cpp release asked for, or null for the setting or default
+     * @param gpuLayers layers to offload
+     * @param mmap map the file
+     * @param mlock lock the weights in memory
+     */
+    public record Config(Path libraryPath, LlamaProfile profile, int gpuLayers, boolean mmap, boolean mlock) {
+    }
+
+    /**
      * Loads the model at {@code path}. Checks in Java what it can (the file exists, is readable, starts with
      * the GGUF magic) and reports llama.cpp's own reason for anything else.
      */
-    public static LlamaModelHandle load(Path path, ModelOptions options) {
+    public static LlamaModelHandle load(Path path, Config config) {
         GgufHeader header = checkFile(path);
-        LlamaRuntime.initialize(options.libraryPath());
+        LlamaRuntime.initialize(config.libraryPath(), config.profile());
+        ProfileBinding binding = LlamaRuntime.binding();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment params = Llama.modelDefaultParams(arena).asSlice(0, Layouts.MODEL_PARAMS.byteSize());
-            params.set(JAVA_INT, Layouts.MP_N_GPU_LAYERS, options.gpuLayers());
-            params.set(JAVA_BYTE, Layouts.MP_USE_MMAP, (byte) (options.mmap() ? 1 : 0));
-            params.set(JAVA_BYTE, Layouts.MP_USE_MLOCK, (byte) (options.mlock() ? 1 : 0));
             NativeLog.clearRecent();
-            MemorySegment model = Llama.modelLoadFromFile(arena.allocateFrom(path.toString()), params);
+            MemorySegment model = binding.loadModel(arena, arena.allocateFrom(path.toString()), config);
             if (model.equals(MemorySegment.NULL)) {
-                throw new ModelLoadException(path, NativeLog.withRecent("llama.cpp could not load the model " + path));
+                String message = NativeLog.withRecent("llama.cpp could not load the model " + path);
+                if (binding.profile() == LlamaProfile.B4916
+                        && NativeLog.recent().stream().anyMatch(line -> line.contains("unknown model architecture"))) {
+                    message = "llama.cpp b4916 does not know the architecture '" + header.string("general.architecture").orElse("?")
+                            + "' of " + path + ": load it with the current profile (the default: keep dev.rill:rill-native-"
+                            + "<platform> on the class path and do not ask for b4916)\n" + message;
+                }
+                throw new ModelLoadException(path, message);
             }
             return new LlamaModelHandle(path, model, header);
         }
@@ -270,6 +286,7 @@ public final class LlamaModelHandle implements AutoCloseable {
      * {@code buffer} when they fit (the usual case), else into a temporary one. For the context's own lookups.
      */
     byte[] piece(MemorySegment buffer, int token, boolean special) {
+        checkToken(token); // llama_token_to_piece aborts on an id outside the vocabulary
         int n = Llama.tokenToPiece(vocab, token, buffer, (int) buffer.byteSize(), 0, special);
         if (n >= 0) {
             return buffer.asSlice(0, n).toArray(JAVA_BYTE);

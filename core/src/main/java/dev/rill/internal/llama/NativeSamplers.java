@@ -15,7 +15,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * llama.cpp b4916's {@code llama_sampler_*} functions: its grammar sampler, which Rill uses for constrained
+ * llama.cpp's {@code llama_sampler_*} functions: its grammar sampler, which Rill uses for constrained
  * output, and its other samplers, which tests and benchmarks compare Rill's Java samplers against.
  *
  * <p>A sampler is a {@code struct llama_sampler *}, returned as a {@link MemorySegment}; free it with
@@ -43,7 +43,6 @@ public final class NativeSamplers {
 
     private static final MethodHandle INIT_GREEDY = downcall("llama_sampler_init_greedy", FunctionDescriptor.of(ADDRESS));
     private static final MethodHandle INIT_DIST = downcall("llama_sampler_init_dist", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    private static final MethodHandle INIT_SOFTMAX = downcall("llama_sampler_init_softmax", FunctionDescriptor.of(ADDRESS));
     private static final MethodHandle INIT_TOP_K = downcall("llama_sampler_init_top_k", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     private static final MethodHandle INIT_TOP_P =
             downcall("llama_sampler_init_top_p", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
@@ -52,8 +51,6 @@ public final class NativeSamplers {
     private static final MethodHandle INIT_TYPICAL =
             downcall("llama_sampler_init_typical", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
     private static final MethodHandle INIT_TEMP = downcall("llama_sampler_init_temp", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT));
-    private static final MethodHandle INIT_PENALTIES = downcall("llama_sampler_init_penalties",
-            FunctionDescriptor.of(ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT));
     private static final MethodHandle INIT_GRAMMAR =
             downcall("llama_sampler_init_grammar", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     private static final MethodHandle CHAIN_INIT = downcall("llama_sampler_chain_init", FunctionDescriptor.of(ADDRESS, CHAIN_PARAMS));
@@ -80,10 +77,20 @@ public final class NativeSamplers {
         }
     }
 
-    /** {@code llama_sampler_init_softmax()}: sorts by logit and fills in the probabilities. */
+    /**
+     * {@code llama_sampler_init_softmax()}: sorts by logit and fills in the probabilities. b4916 only: the
+     * current release removed it.
+     *
+     * @throws UnsupportedOperationException on the current release
+     */
     public static MemorySegment softmax() {
+        var symbol = LlamaRuntime.symbols().find("llama_sampler_init_softmax");
+        if (symbol.isEmpty()) {
+            throw new UnsupportedOperationException("llama.cpp " + LlamaRuntime.runtime().release()
+                    + " has no softmax sampler (it was removed after b4916)");
+        }
         try {
-            return (MemorySegment) INIT_SOFTMAX.invokeExact();
+            return (MemorySegment) LINKER.downcallHandle(symbol.get(), FunctionDescriptor.of(ADDRESS)).invokeExact();
         } catch (Throwable t) {
             throw Llama.rethrow(t);
         }
@@ -134,13 +141,12 @@ public final class NativeSamplers {
         }
     }
 
-    /** {@code llama_sampler_init_penalties(lastN, repeat, frequency, presence)}. */
-    public static MemorySegment penalties(int lastN, float repeat, float frequency, float presence) {
-        try {
-            return (MemorySegment) INIT_PENALTIES.invokeExact(lastN, repeat, frequency, presence);
-        } catch (Throwable t) {
-            throw Llama.rethrow(t);
-        }
+    /**
+     * {@code llama_sampler_init_penalties} over the last {@code lastN} tokens (the current release also takes the
+     * vocabulary size).
+     */
+    public static MemorySegment penalties(int vocabSize, int lastN, float repeat, float frequency, float presence) {
+        return LlamaRuntime.binding().penaltiesSampler(vocabSize, lastN, repeat, frequency, presence);
     }
 
     /**

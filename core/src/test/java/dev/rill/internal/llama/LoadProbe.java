@@ -9,8 +9,12 @@ public final class LoadProbe {
 
     public static void main(String[] args) {
         try {
-            LlamaRuntime.initialize(null);
+            LlamaRuntime.initialize(null, null);
             System.out.println("LOADED " + LlamaRuntime.describe());
+            var runtime = LlamaRuntime.runtime();
+            System.out.println("PROFILE " + runtime.profile().label());
+            System.out.println("CPU " + runtime.cpuVariant().orElse("-"));
+            System.out.println("DEVICES " + runtime.devices());
         } catch (NativeLibraryException e) {
             System.out.println("FAILED " + e.getMessage());
             System.exit(3);

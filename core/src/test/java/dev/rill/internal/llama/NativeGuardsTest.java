@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rill.KvCacheType;
-import dev.rill.ModelOptions;
+import dev.rill.LlamaProfile;
 import dev.rill.testkit.TestModels;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Each input that would end the process inside llama.cpp b4916 is refused in Java first. */
+/** Each input that would end the process inside llama.cpp (either release) is refused in Java first. */
 class NativeGuardsTest {
     private static Path file;
     private static LlamaModelHandle model;
@@ -23,7 +23,7 @@ class NativeGuardsTest {
     static void load() throws IOException {
         file = Files.createTempFile("rill-guards-", ".gguf");
         TestModels.plusOne().write(file);
-        model = LlamaModelHandle.load(file, ModelOptions.defaults());
+        model = LlamaModelHandle.load(file, new LlamaModelHandle.Config(null, null, 0, true, false));
     }
 
     @AfterAll
@@ -73,11 +73,65 @@ class NativeGuardsTest {
         }
     }
 
+    /** b4916's CPU flash attention aborts on an F32 K cache; the current release decodes with it. */
     @Test
-    void flashAttentionWithAnF32CacheNeverReachesLlamaCpp() {
-        var error = assertThrows(IllegalArgumentException.class, () -> LlamaContextHandle.create(model,
-                new LlamaContextHandle.Config(64, 8, 1, 1, 1, true, KvCacheType.F32)));
-        assertTrue(error.getMessage().contains("F32"), error.getMessage());
+    void flashAttentionWithAnF32CacheNeverAbortsTheProcess() {
+        var config = new LlamaContextHandle.Config(64, 8, 1, 1, 1, true, KvCacheType.F32);
+        if (LlamaRuntime.runtime().profile() == LlamaProfile.B4916) {
+            var error = assertThrows(IllegalArgumentException.class, () -> LlamaContextHandle.create(model, config));
+            assertTrue(error.getMessage().contains("F32"), error.getMessage());
+            return;
+        }
+        try (LlamaContextHandle context = LlamaContextHandle.create(model, config);
+             LlamaBatch batch = new LlamaBatch(8, model.vocabSize())) {
+            batch.add(3 + 'a', 0, 0, true);
+            context.decode(batch);
+            assertEquals(16f, context.logits(0).getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, 3 + 'b'), 1e-2f);
+        }
+    }
+
+    /** The current release aborts on a memory call with a sequence id outside [0, n_seq_max). */
+    @Test
+    void aSequenceIdOutsideTheContextNeverReachesTheCache() {
+        try (LlamaContextHandle context = context(8)) {
+            for (int sequence : new int[] {-1, 1, 256}) {
+                var error = assertThrows(IllegalArgumentException.class, () -> context.removeFrom(sequence, 0));
+                assertEquals("sequence " + sequence + " is outside [0, 1)", error.getMessage());
+            }
+            context.clearSequence(0); // the context is fine afterwards
+        }
+    }
+
+    /** Both releases abort in llama_token_to_piece on an id outside the vocabulary. */
+    @Test
+    void aPieceOfATokenOutsideTheVocabularyIsAnErrorNotACrash() {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            var buffer = arena.allocate(64);
+            for (int token : new int[] {-1, model.vocabSize(), Integer.MAX_VALUE}) {
+                var error = assertThrows(IllegalArgumentException.class, () -> model.piece(buffer, token, false));
+                assertEquals("token id " + token + " is outside the vocabulary [0, " + model.vocabSize() + ")",
+                        error.getMessage());
+            }
+            assertEquals(1, model.piece(buffer, 3 + 'a', false).length);
+        }
+    }
+
+    /**
+     * A sequence whose next position does not follow its last one is refused by llama.cpp with an error code
+     * (not an abort); the engine never sends one, and the binding reports it as a decode failure.
+     */
+    @Test
+    void aPositionGapIsADecodeErrorNotACrash() {
+        try (LlamaContextHandle context = context(8); LlamaBatch batch = new LlamaBatch(8, model.vocabSize())) {
+            batch.add(3 + 'a', 0, 0, true);
+            context.decode(batch);
+            batch.clear();
+            batch.add(3 + 'b', 5, 0, true);
+            if (LlamaRuntime.runtime().profile() == LlamaProfile.CURRENT) {
+                var error = assertThrows(DecodeException.class, () -> context.decode(batch));
+                assertEquals(-1, error.code());
+            }
+        }
     }
 
     @Test

@@ -46,15 +46,92 @@ class NativeLibraryLoadingTest {
         return new Outcome(process.exitValue(), output);
     }
 
+    private static boolean currentDistributionPresent() {
+        return NativeLibraryLoadingTest.class.getClassLoader().getResource("dev/rill/native/linux-x64/rill-native.properties")
+                != null;
+    }
+
     @Test
-    void theBundledLibraryIsExtractedToAVersionedCacheAndLoads() throws Exception {
+    void theCurrentReleaseIsTheDefaultAndItsBestCpuBackendIsLoaded() throws Exception {
+        assumeTrue(currentDistributionPresent(), "dev.rill:rill-native-linux-x64 is not on the class path");
         Outcome first = probe();
+        assertEquals(0, first.exitCode(), first.output());
+        assertTrue(first.output().contains("PROFILE current"), first.output());
+        assertTrue(first.output().contains("dev.rill:rill-native-linux-x64"), first.output());
+        assertTrue(first.output().matches("(?s).*CPU (?!-)\\S+.*"), "a CPU variant is reported: " + first.output());
+        assertTrue(first.output().contains("DEVICES [CPU: "), first.output());
+        Path extracted = Files.list(dir.resolve("cache")).findFirst().orElseThrow();
+        assertTrue(Files.exists(extracted.resolve(".complete")), "the extraction is marked complete");
+        Outcome second = probe();
+        assertEquals(0, second.exitCode(), second.output());
+    }
+
+    @Test
+    void aForcedCpuVariantIsLoadedInsteadOfTheBest() throws Exception {
+        assumeTrue(currentDistributionPresent(), "dev.rill:rill-native-linux-x64 is not on the class path");
+        Outcome outcome = probe("rill.llama.cpu-variant=x64");
+        assertEquals(0, outcome.exitCode(), outcome.output());
+        assertTrue(outcome.output().contains("CPU x64"), outcome.output());
+    }
+
+    @Test
+    void aMissingCpuVariantIsAClearErrorNamingTheOnesThereAre() throws Exception {
+        assumeTrue(currentDistributionPresent(), "dev.rill:rill-native-linux-x64 is not on the class path");
+        Outcome outcome = probe("rill.llama.cpu-variant=pentium4");
+        assertEquals(3, outcome.exitCode(), outcome.output());
+        assertTrue(outcome.output().contains("The CPU variant \"pentium4\" is not in "), outcome.output());
+        assertTrue(outcome.output().contains("haswell"), outcome.output());
+    }
+
+    @Test
+    void aLibraryFolderWithoutBackendsIsAClearError() throws Exception {
+        assumeTrue(currentDistributionPresent(), "dev.rill:rill-native-linux-x64 is not on the class path");
+        Outcome loaded = probe();
+        assertEquals(0, loaded.exitCode(), loaded.output());
+        Path extracted = Files.list(dir.resolve("cache")).findFirst().orElseThrow();
+        Path lonely = Files.createDirectories(dir.resolve("lonely"));
+        try (Stream<Path> files = Files.list(extracted)) {
+            for (Path file : files.toList()) {
+                String name = file.getFileName().toString();
+                if (!name.startsWith("libggml-cpu-") && !name.startsWith(".")) {
+                    Files.copy(file, lonely.resolve(name));
+                }
+            }
+        }
+        Path library;
+        try (Stream<Path> files = Files.list(lonely)) {
+            library = files.filter(f -> f.getFileName().toString().startsWith("libllama")).findFirst().orElseThrow();
+        }
+        Outcome outcome = probe("rill.llama.library=" + library);
+        assertEquals(3, outcome.exitCode(), outcome.output());
+        assertTrue(outcome.output().contains("No ggml backend could be loaded from " + lonely), outcome.output());
+    }
+
+    @Test
+    void aProfileOtherThanTheLibrarysIsRefused() throws Exception {
+        assumeTrue(currentDistributionPresent(), "dev.rill:rill-native-linux-x64 is not on the class path");
+        Outcome loaded = probe();
+        Path extracted = Files.list(dir.resolve("cache")).findFirst().orElseThrow();
+        Path library;
+        try (Stream<Path> files = Files.list(extracted)) {
+            library = files.filter(f -> f.getFileName().toString().startsWith("libllama")).findFirst().orElseThrow();
+        }
+        Outcome outcome = probe("rill.llama.library=" + library, "rill.llama.profile=b4916");
+        assertEquals(3, outcome.exitCode(), outcome.output() + loaded.output());
+        assertTrue(outcome.output().contains("Profile b4916 was asked for, but the library at " + library), outcome.output());
+        assertTrue(outcome.output().contains("is llama.cpp current"), outcome.output());
+    }
+
+    @Test
+    void theB4916LibraryIsExtractedToAVersionedCacheAndLoads() throws Exception {
+        Outcome first = probe("rill.llama.profile=b4916");
         assertEquals(0, first.exitCode(), first.output());
         assertTrue(first.output().contains("LOADED " + dir.resolve("cache")), first.output());
         assertTrue(first.output().contains("de.kherud-llama-4.2.0-"), first.output());
+        assertTrue(first.output().contains("PROFILE b4916"), first.output());
         Path extracted = Files.list(dir.resolve("cache")).findFirst().orElseThrow();
         var before = Files.getLastModifiedTime(Files.list(extracted).findFirst().orElseThrow());
-        Outcome second = probe();
+        Outcome second = probe("rill.llama.profile=b4916");
         assertEquals(0, second.exitCode(), second.output());
         assertEquals(before, Files.getLastModifiedTime(Files.list(extracted).findFirst().orElseThrow()),
                 "the second run reuses the extracted file");
@@ -64,7 +141,7 @@ class NativeLibraryLoadingTest {
     void aConfiguredPathThatDoesNotExistFailsWithEveryAttemptListed() throws Exception {
         Outcome outcome = probe("rill.llama.library=/nonexistent/libllama.so");
         assertEquals(3, outcome.exitCode(), outcome.output());
-        assertTrue(outcome.output().contains("Could not load the llama.cpp library (tag b4916). Tried:"), outcome.output());
+        assertTrue(outcome.output().contains("Could not load a llama.cpp library. Tried:"), outcome.output());
         assertTrue(outcome.output().contains("1. system property rill.llama.library: /nonexistent/libllama.so is not a file"),
                 outcome.output());
     }
@@ -81,24 +158,37 @@ class NativeLibraryLoadingTest {
 
     @Test
     void aLibraryOfAnotherLlamaVersionIsACleanErrorNotACrash() throws Exception {
-        Path source = dir.resolve("fake.c");
-        Files.writeString(source, fakeLibrarySource());
-        Path library = dir.resolve("libfakellama.so");
+        Path library = compile(fakeLibrarySource());
+        Outcome outcome = probe("rill.llama.library=" + library);
+        assertEquals(3, outcome.exitCode(), outcome.output());
+        assertTrue(outcome.output().contains("does not match the struct layouts of llama.cpp b4916"), outcome.output());
+        assertTrue(outcome.output().contains("llama_model_params is larger than 64 bytes"), outcome.output());
+        assertTrue(outcome.output().contains("llama_context_params.n_batch @4: default 512, expected 2048"), outcome.output());
+    }
+
+    private Path compile(String source) throws IOException, InterruptedException {
+        Path file = Files.createTempFile(dir, "fake", ".c");
+        Files.writeString(file, source);
+        Path library = dir.resolve("lib" + file.getFileName().toString().replace(".c", ".so"));
         Process gcc;
         try {
-            gcc = new ProcessBuilder("gcc", "-shared", "-fPIC", "-o", library.toString(), source.toString())
+            gcc = new ProcessBuilder("gcc", "-shared", "-fPIC", "-o", library.toString(), file.toString())
                     .redirectErrorStream(true).start();
         } catch (IOException e) {
             assumeTrue(false, "gcc is not available");
-            return;
+            return null;
         }
         String gccOutput = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, gcc.waitFor(), gccOutput);
+        return library;
+    }
+
+    @Test
+    void aLibraryOfNeitherReleaseIsNamedAsSuch() throws Exception {
+        Path library = compile(fakeLibrarySource(false));
         Outcome outcome = probe("rill.llama.library=" + library);
         assertEquals(3, outcome.exitCode(), outcome.output());
-        assertTrue(outcome.output().contains("does not match the struct layouts of tag b4916"), outcome.output());
-        assertTrue(outcome.output().contains("llama_model_params is larger than 64 bytes"), outcome.output());
-        assertTrue(outcome.output().contains("llama_context_params.n_batch @4: default 512, expected 2048"), outcome.output());
+        assertTrue(outcome.output().contains("is of neither release Rill speaks"), outcome.output());
     }
 
     /**
@@ -107,12 +197,24 @@ class NativeLibraryLoadingTest {
      * struct with a field inserted at the front.
      */
     private static String fakeLibrarySource() throws IOException {
+        return fakeLibrarySource(true);
+    }
+
+    /** As above; {@code b4916Functions}: also export what only b4916 has, so the library passes for b4916. */
+    private static String fakeLibrarySource(boolean b4916Functions) throws IOException {
         Set<String> names = new LinkedHashSet<>();
-        Matcher m = Pattern.compile("downcall\\(\"(\\w+)\"").matcher(Files.readString(
-                Path.of("src/main/java/dev/rill/internal/llama/Llama.java")));
-        while (m.find()) {
-            names.add(m.group(1));
+        List<String> sources = new ArrayList<>(List.of("src/main/java/dev/rill/internal/llama/Llama.java"));
+        if (b4916Functions) {
+            sources.add("src/main/java/dev/rill/internal/llama/B4916Binding.java");
         }
+        for (String source : sources) {
+            Matcher m = Pattern.compile("downcall\\(\"(\\w+)\"").matcher(Files.readString(Path.of(source)));
+            while (m.find()) {
+                names.add(m.group(1));
+            }
+        }
+        names.add("llama_model_load_from_file");
+        names.add("llama_init_from_model");
         names.remove("llama_model_default_params");
         names.remove("llama_context_default_params");
         StringBuilder c = new StringBuilder("#include <string.h>\n#include <stdint.h>\n");

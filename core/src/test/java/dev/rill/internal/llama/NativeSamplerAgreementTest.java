@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.rill.sampling.Distribution;
 import dev.rill.sampling.Logits;
 import dev.rill.sampling.SamplerChain;
+import dev.rill.LlamaProfile;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -35,7 +36,7 @@ class NativeSamplerAgreementTest {
 
     @BeforeAll
     static void loadLibrary() {
-        LlamaRuntime.initialize(null);
+        LlamaRuntime.initialize(null, null);
     }
 
     private static float[] logits(int vocab, long seed, double spread) {
@@ -47,17 +48,41 @@ class NativeSamplerAgreementTest {
         return values;
     }
 
-    /** Token to probability after llama.cpp's samplers, added to a chain by {@code stages}, then softmax. */
+    /**
+     * Token to probability after llama.cpp's samplers, added to a chain by {@code stages}, then softmax: b4916's
+     * softmax sampler, or (the current release has none) a softmax in double over the logits that survived.
+     */
     private static Map<Integer, Float> llama(float[] logits, Consumer<MemorySegment> stages) {
+        boolean nativeSoftmax = LlamaRuntime.runtime().profile() == LlamaProfile.B4916;
         MemorySegment chain = NativeSamplers.chain();
         try (NativeSamplers.TokenArray array = new NativeSamplers.TokenArray(logits.length)) {
             stages.accept(chain);
-            NativeSamplers.add(chain, NativeSamplers.softmax());
+            if (nativeSoftmax) {
+                NativeSamplers.add(chain, NativeSamplers.softmax());
+            }
             array.fill(logits, logits.length);
             NativeSamplers.apply(chain, array.pointer());
             Map<Integer, Float> result = new HashMap<>();
+            if (nativeSoftmax) {
+                for (int i = 0; i < array.size(); i++) {
+                    result.put(array.id(i), array.probability(i));
+                }
+                return result;
+            }
+            double max = Double.NEGATIVE_INFINITY;
             for (int i = 0; i < array.size(); i++) {
-                result.put(array.id(i), array.probability(i));
+                max = Math.max(max, array.logit(i));
+            }
+            double sum = 0;
+            for (int i = 0; i < array.size(); i++) {
+                if (array.logit(i) != Float.NEGATIVE_INFINITY) {
+                    sum += Math.exp(array.logit(i) - max);
+                }
+            }
+            for (int i = 0; i < array.size(); i++) {
+                if (array.logit(i) != Float.NEGATIVE_INFINITY) {
+                    result.put(array.id(i), (float) (Math.exp(array.logit(i) - max) / sum));
+                }
             }
             return result;
         } finally {
