@@ -57,6 +57,181 @@ public enum Architecture {
         void metadata(Keys keys, ModelShape shape) {
             keys.uint32("vocab_size", shape.vocabularySize());
         }
+    },
+
+    /**
+     * {@code qwen3}: Llama's block plus RMS norms over each query and key head, {@code attn_q_norm {D}} and
+     * {@code attn_k_norm {D}} (after {@code attn_output}); no QKV bias. The query width may differ from {@code E}
+     * (Qwen3 0.6B projects 1024 to 16 heads of 128). The rotary dimension count must be the head size.
+     * Realistic shape: Qwen3 1.7B.
+     */
+    QWEN3("qwen3") {
+        @Override
+        public ModelShape tinyShape() {
+            return TINY.toBuilder().headSize(64).ropeFreqBase(1_000_000f).build();
+        }
+
+        @Override
+        public ModelShape realisticShape() {
+            return TINY.toBuilder().vocabularySize(151_936).contextLength(40_960).embeddingLength(2048)
+                    .blockCount(28).feedForwardLength(6144).headCount(16).headCountKv(8).headSize(128)
+                    .ropeFreqBase(1_000_000f).tiedEmbeddings(true).build();
+        }
+
+        @Override
+        void check(ModelShape shape) {
+            requireFullRotary(shape);
+            requireNoSlidingWindow(shape);
+            requireDense(shape);
+        }
+
+        @Override
+        void block(Block block, ModelShape shape) {
+            attention(block, shape);
+            headNorms(block, shape);
+            gatedFeedForward(block, shape);
+        }
+    },
+
+    /**
+     * {@code gemma3}: Qwen3's block plus norms after attention and after the feed-forward network,
+     * {@code post_attention_norm {E}} (after {@code attn_output}) and {@code post_ffw_norm {E}} (last); the
+     * feed-forward network is GELU-gated and llama.cpp scales the token embeddings by {@code sqrt(E)}. With a sliding
+     * window it adds {@code attention.sliding_window}, {@code attention.sliding_window_pattern} and
+     * {@code rope.freq_base_swa}. Gemma 3 ties its embeddings. Realistic shape: Gemma 3 1B.
+     */
+    GEMMA3("gemma3") {
+        @Override
+        public ModelShape tinyShape() {
+            return TINY.toBuilder().headCountKv(1).headSize(64).slidingWindow(32, 2).ropeFreqBase(1_000_000f)
+                    .tiedEmbeddings(true).build();
+        }
+
+        @Override
+        public ModelShape realisticShape() {
+            return TINY.toBuilder().vocabularySize(262_144).contextLength(32_768).embeddingLength(1152)
+                    .blockCount(26).feedForwardLength(6912).headCount(4).headCountKv(1).headSize(256)
+                    .slidingWindow(512, 6).ropeFreqBase(1_000_000f).tiedEmbeddings(true).build();
+        }
+
+        @Override
+        void check(ModelShape shape) {
+            requireDense(shape);
+        }
+
+        @Override
+        void block(Block block, ModelShape shape) {
+            attention(block, shape);
+            block.vector("post_attention_norm", shape.embeddingLength());
+            headNorms(block, shape);
+            gatedFeedForward(block, shape);
+            block.vector("post_ffw_norm", shape.embeddingLength());
+        }
+
+        @Override
+        void metadata(Keys keys, ModelShape shape) {
+            if (shape.hasSlidingWindow()) {
+                keys.uint32("attention.sliding_window", shape.slidingWindow());
+                keys.uint32("attention.sliding_window_pattern", shape.slidingWindowPattern());
+                keys.float32("rope.freq_base_swa", shape.ropeFreqBaseSwa());
+            }
+        }
+    },
+
+    /**
+     * {@code phi3}: one fused projection {@code attn_qkv {E, E + 2K}} (Q, then K, then V) and a fused
+     * {@code ffn_up {E, 2F}} (gate and up halves of a SwiGLU). Block tensors: {@code attn_norm {E}},
+     * {@code attn_qkv}, {@code attn_output {E, E}}, {@code ffn_norm {E}}, {@code ffn_up}, {@code ffn_down {F, E}}.
+     * The query width must be {@code E}; the rotary dimension count may be less than the head size (Phi-4-mini
+     * rotates three quarters of each head). Realistic shape: Phi-3-mini with a 4k context.
+     */
+    PHI3("phi3") {
+        @Override
+        public ModelShape tinyShape() {
+            return TINY.toBuilder().ropeDimensionCount(24).rmsNormEpsilon(1e-5f).build();
+        }
+
+        @Override
+        public ModelShape realisticShape() {
+            return TINY.toBuilder().vocabularySize(32_064).contextLength(4096).embeddingLength(3072)
+                    .blockCount(32).feedForwardLength(8192).headCount(32).headCountKv(32).headSize(96)
+                    .rmsNormEpsilon(1e-5f).build();
+        }
+
+        @Override
+        void check(ModelShape shape) {
+            if (shape.queryWidth() != shape.embeddingLength()) {
+                throw new IllegalArgumentException("phi3 needs headCount * headSize = embeddingLength, got "
+                        + shape.headCount() + " * " + shape.headSize() + " != " + shape.embeddingLength());
+            }
+            requireNoSlidingWindow(shape);
+            requireDense(shape);
+        }
+
+        @Override
+        void block(Block block, ModelShape shape) {
+            long e = shape.embeddingLength();
+            long f = shape.feedForwardLength();
+            block.vector("attn_norm", e);
+            block.matrix("attn_qkv", e, e + 2L * shape.kvWidth());
+            block.matrix("attn_output", e, e);
+            block.vector("ffn_norm", e);
+            block.matrix("ffn_up", e, 2 * f);
+            block.matrix("ffn_down", f, e);
+        }
+    },
+
+    /**
+     * {@code qwen3moe}: Qwen3's attention and a mixture of experts in place of the dense feed-forward network. With
+     * {@code X} experts of hidden width {@code G}, after {@code ffn_norm {E}}: the router {@code ffn_gate_inp {E, X}}
+     * (F32 whatever the weight type, as llama.cpp's quantizer leaves it) and the stacked experts
+     * {@code ffn_gate_exps {E, G, X}}, {@code ffn_up_exps {E, G, X}}, {@code ffn_down_exps {G, E, X}}. Adds
+     * {@code expert_count}, {@code expert_used_count} and {@code expert_feed_forward_length}. The rotary dimension
+     * count must be the head size. Realistic shape: Qwen3 30B-A3B, 128 experts with 8 used per token (61 GB in
+     * F16; fewer blocks make it smaller).
+     */
+    QWEN3MOE("qwen3moe") {
+        @Override
+        public ModelShape tinyShape() {
+            return TINY.toBuilder().headSize(64).experts(4, 2, 64).ropeFreqBase(1_000_000f).build();
+        }
+
+        @Override
+        public ModelShape realisticShape() {
+            return TINY.toBuilder().vocabularySize(151_936).contextLength(40_960).embeddingLength(2048)
+                    .blockCount(48).feedForwardLength(6144).headCount(32).headCountKv(4).headSize(128)
+                    .experts(128, 8, 768).ropeFreqBase(1_000_000f).build();
+        }
+
+        @Override
+        void check(ModelShape shape) {
+            requireFullRotary(shape);
+            requireNoSlidingWindow(shape);
+            if (!shape.hasExperts()) {
+                throw new IllegalArgumentException("qwen3moe needs experts (ModelShape.Builder.experts)");
+            }
+        }
+
+        @Override
+        void block(Block block, ModelShape shape) {
+            long e = shape.embeddingLength();
+            long g = shape.expertFeedForwardLength();
+            long x = shape.expertCount();
+            attention(block, shape);
+            headNorms(block, shape);
+            block.vector("ffn_norm", e);
+            block.router("ffn_gate_inp", e, x);
+            block.matrix("ffn_gate_exps", e, g, x);
+            block.matrix("ffn_up_exps", e, g, x);
+            block.matrix("ffn_down_exps", g, e, x);
+        }
+
+        @Override
+        void metadata(Keys keys, ModelShape shape) {
+            keys.uint32("expert_count", shape.expertCount());
+            keys.uint32("expert_used_count", shape.expertUsedCount());
+            keys.uint32("expert_feed_forward_length", shape.expertFeedForwardLength());
+        }
     };
 
     /**
@@ -142,6 +317,12 @@ public enum Architecture {
         block.matrix("attn_output", shape.queryWidth(), e);
     }
 
+    /** {@code attn_q_norm} and {@code attn_k_norm}, one weight per value of a head. */
+    private static void headNorms(Block block, ModelShape shape) {
+        block.vector("attn_q_norm", shape.headSize());
+        block.vector("attn_k_norm", shape.headSize());
+    }
+
     /** {@code ffn_norm}, {@code ffn_gate}, {@code ffn_up} and {@code ffn_down}. */
     private static void gatedFeedForward(Block block, ModelShape shape) {
         long e = shape.embeddingLength();
@@ -215,6 +396,11 @@ public enum Architecture {
         /** A weight matrix (or stack of them) in the model's weight type. */
         void matrix(String name, long... dims) {
             tensors.add(new TensorSpec(prefix + name + ".weight", true, dims));
+        }
+
+        /** An expert router, kept in F32. */
+        void router(String name, long... dims) {
+            tensors.add(new TensorSpec(prefix + name + ".weight", false, dims));
         }
     }
 

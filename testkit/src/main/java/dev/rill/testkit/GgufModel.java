@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -11,11 +12,16 @@ import java.util.Objects;
  * chat template. The architecture decides the metadata keys and the tensors (see {@link Architecture}); matrices
  * are stored as {@code weightType}, norm weights and expert routers as F32.
  *
+ * @param name         the {@code general.name}; llama.cpp expects Phi-3's special tokens in a vocabulary whose
+ *                     model's name contains {@code phi3} or {@code phi-3}, so such names are refused unless the
+ *                     vocabulary has {@code <|endoftext|>}
  * @param vocabulary   written as an SPM ({@code llama}) tokenizer; its size must be the shape's vocabulary size
  * @param chatTemplate the {@code tokenizer.chat_template}, or null for none
  */
 public record GgufModel(String name, Architecture architecture, ModelShape shape, Vocabulary vocabulary,
                         GgmlType weightType, String chatTemplate, Weights weights) {
+
+    private static final String PHI3_END_OF_TEXT = "<|endoftext|>";
 
     /** Supplies the values of each tensor. */
     @FunctionalInterface
@@ -36,6 +42,13 @@ public record GgufModel(String name, Architecture architecture, ModelShape shape
                     + " tokens but the shape's vocabularySize is " + shape.vocabularySize());
         }
         architecture.check(shape);
+        String lowerName = name.toLowerCase(Locale.ROOT);
+        if ((lowerName.contains("phi3") || lowerName.contains("phi-3"))
+                && vocabulary.tokens().stream().noneMatch(token -> token.text().equals(PHI3_END_OF_TEXT))) {
+            throw new IllegalArgumentException("llama.cpp fails to load a model named '" + name + "' unless its "
+                    + "vocabulary has the token " + PHI3_END_OF_TEXT + " (it treats names with phi3 or phi-3 as "
+                    + "Phi-3's tokenizer); choose another name");
+        }
     }
 
     /** This model with another chat template (null for none). */

@@ -153,6 +153,28 @@ public final class TestModels {
      * {@link Vocabulary#bytesAndWords(int)} of the shape's size (at least 259). The same arguments always give the
      * same file; generated text is arbitrary.
      *
+     * <table class="striped">
+     *   <caption>What each architecture adds to a Llama 3 block</caption>
+     *   <thead><tr><th>Architecture</th><th>Distinct traits</th><th>{@link Architecture#realisticShape()}</th></tr>
+     *   </thead>
+     *   <tbody>
+     *   <tr><td>{@link Architecture#LLAMA LLAMA}</td><td>the reference: separate Q/K/V, SiLU-gated feed-forward,
+     *       grouped-query attention, rotary base 500,000 in the tiny shape</td><td>Llama 3.2 1B</td></tr>
+     *   <tr><td>{@link Architecture#QWEN3 QWEN3}</td><td>RMS norms over each query and key head
+     *       ({@code attn_q_norm}, {@code attn_k_norm}); heads wider than {@code E / headCount}</td>
+     *       <td>Qwen3 1.7B</td></tr>
+     *   <tr><td>{@link Architecture#GEMMA3 GEMMA3}</td><td>sliding-window layers in a pattern with their own rotary
+     *       base, norms after attention and after the feed-forward network, embeddings scaled by
+     *       {@code sqrt(E)} and tied, one KV head</td><td>Gemma 3 1B</td></tr>
+     *   <tr><td>{@link Architecture#PHI3 PHI3}</td><td>fused {@code attn_qkv} and fused {@code ffn_up} of
+     *       {@code 2F}; rotary dimensions fewer than the head size in the tiny shape</td>
+     *       <td>Phi-3-mini 4k</td></tr>
+     *   <tr><td>{@link Architecture#QWEN3MOE QWEN3MOE}</td><td>Qwen3 attention with a mixture of experts: router
+     *       {@code ffn_gate_inp}, stacked 3-D {@code ffn_*_exps}, expert count and used count (4 and 2 in the tiny
+     *       shape)</td><td>Qwen3 30B-A3B</td></tr>
+     *   </tbody>
+     * </table>
+     *
      * @param shape for example {@code architecture.tinyShape()}; checked against what llama.cpp runs for
      *              {@code architecture}
      */
