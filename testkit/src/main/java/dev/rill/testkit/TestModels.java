@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
 
 /**
  * Ready-made models: rigged ones whose greedy output is known, a LoRA adapter that changes one of them, and
- * random-weight models of realistic shapes for benchmarks.
+ * random-weight models of every {@link Architecture}, tiny for tests or of realistic shapes for benchmarks.
  *
  * <h2>Prompts of the rigged models</h2>
  * The rigged models use the {@link Vocabulary#bytes() byte vocabulary} and llama.cpp's SPM tokenizer with
@@ -142,7 +142,53 @@ public final class TestModels {
      */
     public static LlamaModel randomWeights(String name, int vocabularySize, LlamaHyperparameters shape,
                                            GgmlType weightType, long seed) {
-        LlamaModel.Weights weights = (tensorName, dims) -> {
+        return new LlamaModel(name, shape, Vocabulary.bytesAndWords(vocabularySize), weightType, null,
+                randomWeights(seed)::rows);
+    }
+
+    /**
+     * A model of {@code architecture} with random weights, named {@code random-weights}, its matrices in
+     * F16 ({@link GgufModel#withWeightType} changes that): matrices and expert routers hold normal values of
+     * standard deviation {@link #RANDOM_WEIGHT_STD}, norm weights are 1, and the vocabulary is
+     * {@link Vocabulary#bytesAndWords(int)} of the shape's size (at least 259). The same arguments always give the
+     * same file; generated text is arbitrary.
+     *
+     * <table class="striped">
+     *   <caption>What each architecture adds to a Llama 3 block</caption>
+     *   <thead><tr><th>Architecture</th><th>Distinct traits</th><th>{@link Architecture#realisticShape()}</th></tr>
+     *   </thead>
+     *   <tbody>
+     *   <tr><td>{@link Architecture#LLAMA LLAMA}</td><td>the reference: separate Q/K/V, SiLU-gated feed-forward,
+     *       grouped-query attention, rotary base 500,000 in the tiny shape</td><td>Llama 3.2 1B</td></tr>
+     *   <tr><td>{@link Architecture#QWEN3 QWEN3}</td><td>RMS norms over each query and key head
+     *       ({@code attn_q_norm}, {@code attn_k_norm}); heads wider than {@code E / headCount}</td>
+     *       <td>Qwen3 1.7B</td></tr>
+     *   <tr><td>{@link Architecture#GEMMA3 GEMMA3}</td><td>sliding-window layers in a pattern with their own rotary
+     *       base, norms after attention and after the feed-forward network, embeddings scaled by
+     *       {@code sqrt(E)} and tied, one KV head</td><td>Gemma 3 1B</td></tr>
+     *   <tr><td>{@link Architecture#PHI3 PHI3}</td><td>fused {@code attn_qkv} and fused {@code ffn_up} of
+     *       {@code 2F}; rotary dimensions fewer than the head size in the tiny shape</td>
+     *       <td>Phi-3-mini 4k</td></tr>
+     *   <tr><td>{@link Architecture#QWEN3MOE QWEN3MOE}</td><td>Qwen3 attention with a mixture of experts: router
+     *       {@code ffn_gate_inp}, stacked 3-D {@code ffn_*_exps}, expert count and used count (4 and 2 in the tiny
+     *       shape)</td><td>Qwen3 30B-A3B</td></tr>
+     *   </tbody>
+     * </table>
+     *
+     * @param shape for example {@code architecture.tinyShape()}; checked against what llama.cpp runs for
+     *              {@code architecture}
+     */
+    public static GgufModel randomWeights(Architecture architecture, ModelShape shape, long seed) {
+        return new GgufModel("random-weights", architecture, shape,
+                Vocabulary.bytesAndWords(shape.vocabularySize()), GgmlType.F16, null, randomWeights(seed));
+    }
+
+    /**
+     * Normal values of standard deviation {@link #RANDOM_WEIGHT_STD} for tensors of two or more dimensions, 1 for
+     * vectors. Each row's values depend only on the seed, the tensor name and the row index.
+     */
+    private static GgufModel.Weights randomWeights(long seed) {
+        return (tensorName, dims) -> {
             if (dims.length == 1) {
                 return GgufWriter.RowSource.constant(1f);
             }
@@ -154,7 +200,6 @@ public final class TestModels {
                 }
             };
         };
-        return new LlamaModel(name, shape, Vocabulary.bytesAndWords(vocabularySize), weightType, null, weights);
     }
 
     /** A 32,000-token model, 512 wide, 8 blocks of 8 heads, feed-forward 1376 (about 117 MB in F16, 62 MB in Q8_0). */
