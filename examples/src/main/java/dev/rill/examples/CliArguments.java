@@ -1,5 +1,6 @@
 package dev.rill.examples;
 
+import dev.rill.LlamaProfile;
 import dev.rill.sampling.Sampler;
 import dev.rill.sampling.SamplerChain;
 import java.nio.file.Path;
@@ -15,7 +16,7 @@ import java.util.OptionalLong;
 record CliArguments(Path model, String prompt, boolean chat, int maxTokens, double temperature, OptionalLong seed,
                     List<String> stops, int threads, int gpuLayers, int contextSize, int parallel, Path library,
                     boolean json, boolean verbose, boolean help, List<Lora> loras, Path loraManifest,
-                    SamplerChain chain, Path grammar, Path jsonSchema) {
+                    SamplerChain chain, Path grammar, Path jsonSchema, LlamaProfile llama, String cpuVariant) {
 
     /**
      * One {@code --lora} value: a GGUF LoRA file, or the name of an adapter of {@code --lora-manifest}, with the
@@ -54,9 +55,13 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
                                       the name of one of its adapters (default: its manifest scale)
                   --lora-manifest FILE  register the adapters of a JSON manifest (docs/adapters.md); without
                                       --lora, every one of them runs at its manifest scale
-                  --library PATH      llama.cpp b4916 shared library to use instead of the bundled CPU build
+                  --llama current|b4916  which llama.cpp release to load (default: current, from the
+                                      rill-native jar; b4916 from de.kherud:llama)
+                  --cpu-variant NAME  load this CPU backend of the current release (e.g. haswell, zen4, x64)
+                                      instead of the best one for this processor
+                  --library PATH      a llama.cpp shared library (your own build, e.g. with CUDA) to load instead
                   --json              one JSON object per token, then one with the result
-                  --verbose           show llama.cpp's log
+                  --verbose           show which llama.cpp, backends and CPU variant run, and llama.cpp's log
               -h, --help              this text
             """;
 
@@ -90,6 +95,8 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
         int contextSize = 0;
         int parallel = 1;
         Path library = null;
+        LlamaProfile llama = null;
+        String cpuVariant = null;
         boolean json = false;
         boolean verbose = false;
         boolean help = false;
@@ -124,6 +131,14 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
                 case "-c", "--ctx-size" -> contextSize = integer(args, ++i, flag, 16, 1 << 24);
                 case "--parallel", "-np" -> parallel = integer(args, ++i, flag, 1, 64);
                 case "--library" -> library = Path.of(value(args, ++i, flag));
+                case "--llama" -> {
+                    try {
+                        llama = LlamaProfile.fromLabel(value(args, ++i, flag));
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException("--llama: " + e.getMessage());
+                    }
+                }
+                case "--cpu-variant" -> cpuVariant = value(args, ++i, flag);
                 case "--lora" -> loras.add(lora(value(args, ++i, flag)));
                 case "--lora-manifest" -> loraManifest = Path.of(value(args, ++i, flag));
                 case "--json" -> json = true;
@@ -159,7 +174,7 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
         }
         return new CliArguments(model, prompt, chat, maxTokens, temperature, seed, List.copyOf(stops), threads, gpuLayers,
                 contextSize, parallel, library, json, verbose, help, List.copyOf(loras), loraManifest, chain, grammar,
-                jsonSchema);
+                jsonSchema, llama, cpuVariant);
     }
 
     /** {@code PATH} or {@code PATH=SCALE}; a suffix after the last '=' that is not a number belongs to the path. */

@@ -9,6 +9,7 @@ import dev.rill.GenerationRequest;
 import dev.rill.GenerationResult;
 import dev.rill.Model;
 import dev.rill.ModelOptions;
+import dev.rill.NativeRuntime;
 import dev.rill.Prompt;
 import dev.rill.RillException;
 import dev.rill.StreamToken;
@@ -100,6 +101,12 @@ public final class RillCli {
         if (cli.library() != null) {
             options.libraryPath(cli.library());
         }
+        if (cli.llama() != null) {
+            options.llamaProfile(cli.llama());
+        }
+        if (cli.cpuVariant() != null) {
+            System.setProperty("rill.llama.cpu-variant", cli.cpuVariant());
+        }
         if (cli.parallel() > 1) {
             options.parallelSequences(cli.parallel());
             if (cli.contextSize() == 0) {
@@ -108,6 +115,14 @@ public final class RillCli {
         }
         try (Model model = Model.load(modelPath, options.build());
              AdapterRegistry adapters = AdapterRegistry.create(model)) {
+            if (cli.verbose()) {
+                NativeRuntime runtime = model.info().runtime();
+                err.println("llama.cpp " + runtime.release() + " (profile " + runtime.profile().label() + ") from "
+                        + runtime.library() + " [" + runtime.origin() + "]");
+                err.println("CPU variant: " + runtime.cpuVariant().orElse("built in") + "; devices: "
+                        + (runtime.devices().isEmpty() ? "CPU" : String.join(", ", runtime.devices())));
+                err.println("system: " + runtime.systemInfo());
+            }
             AdapterSelection selection = adapterSelection(cli, adapters);
             Sampler sampler = sampler(cli, model);
             Prompt input = cli.chat() ? Prompt.chat(List.of(ChatMessage.user(prompt))) : Prompt.text(prompt);

@@ -30,6 +30,44 @@ class RillCliTest {
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** Runs the command line in a JVM of its own: a JVM loads one llama.cpp. */
+    private static Run runInChildJvm(String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                RillCli.class.getName()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).start();
+        byte[] err = process.getErrorStream().readAllBytes();
+        byte[] out = process.getInputStream().readAllBytes();
+        assertTrue(process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+        return new Run(process.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theCurrentReleaseRunsByDefaultAndVerboseSaysWhichBackendRuns() throws Exception {
+        Run run = runInChildJvm("--verbose", "-n", "5", "--threads", "1");
+        assertEquals(0, run.exit(), run.err());
+        assertEquals("abc" + TestModels.plusOne().expectedText("abc", 5) + "\n", run.out());
+        assertTrue(run.err().contains("(profile current)"), run.err());
+        assertTrue(run.err().contains("rill-native-linux-x64"), run.err());
+        assertTrue(run.err().matches("(?s).*CPU variant: \\w+; devices: CPU: .*"), run.err());
+    }
+
+    @Test
+    void theB4916ProfileGivesTheSameStream() throws Exception {
+        Run run = runInChildJvm("--llama", "b4916", "--verbose", "-n", "5", "--threads", "1");
+        assertEquals(0, run.exit(), run.err());
+        assertEquals("abc" + TestModels.plusOne().expectedText("abc", 5) + "\n", run.out());
+        assertTrue(run.err().contains("llama.cpp b4916 (profile b4916)"), run.err());
+    }
+
+    @Test
+    void anUnknownProfileIsAUsageError() {
+        Run run = run("--llama", "b9999");
+        assertEquals(2, run.exit());
+        assertTrue(run.err().contains("--llama: unknown llama.cpp profile \"b9999\": use current or b4916"), run.err());
+    }
+
     @Test
     void withoutArgumentsItStreamsTheRiggedModelsKnownContinuation() {
         Run run = run("--threads", "1");
