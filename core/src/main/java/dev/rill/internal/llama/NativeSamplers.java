@@ -28,10 +28,6 @@ public final class NativeSamplers {
 
     private static final Linker LINKER = Linker.nativeLinker();
 
-    private static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(LlamaRuntime.symbols().findOrThrow(name), descriptor);
-    }
-
     /** {@code llama_token_data {llama_token id; float logit; float p;}}. */
     public static final StructLayout TOKEN_DATA = MemoryLayout.structLayout(
             JAVA_INT.withName("id"), JAVA_FLOAT.withName("logit"), JAVA_FLOAT.withName("p"));
@@ -41,23 +37,37 @@ public final class NativeSamplers {
             JAVA_BOOLEAN.withName("sorted"), MemoryLayout.paddingLayout(7));
     private static final StructLayout CHAIN_PARAMS = MemoryLayout.structLayout(JAVA_BOOLEAN.withName("no_perf"));
 
-    private static final MethodHandle INIT_GREEDY = downcall("llama_sampler_init_greedy", FunctionDescriptor.of(ADDRESS));
-    private static final MethodHandle INIT_DIST = downcall("llama_sampler_init_dist", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    private static final MethodHandle INIT_TOP_K = downcall("llama_sampler_init_top_k", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    // struct llama_sampler * llama_sampler_init_greedy(void);
+    private static final MethodHandle INIT_GREEDY = Llama.downcall("llama_sampler_init_greedy", FunctionDescriptor.of(ADDRESS));
+    // struct llama_sampler * llama_sampler_init_dist(uint32_t seed);
+    private static final MethodHandle INIT_DIST = Llama.downcall("llama_sampler_init_dist", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    // struct llama_sampler * llama_sampler_init_top_k(int32_t k);
+    private static final MethodHandle INIT_TOP_K = Llama.downcall("llama_sampler_init_top_k", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    // struct llama_sampler * llama_sampler_init_top_p(float p, size_t min_keep);
     private static final MethodHandle INIT_TOP_P =
-            downcall("llama_sampler_init_top_p", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
+            Llama.downcall("llama_sampler_init_top_p", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
+    // struct llama_sampler * llama_sampler_init_min_p(float p, size_t min_keep);
     private static final MethodHandle INIT_MIN_P =
-            downcall("llama_sampler_init_min_p", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
+            Llama.downcall("llama_sampler_init_min_p", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
+    // struct llama_sampler * llama_sampler_init_typical(float p, size_t min_keep);
     private static final MethodHandle INIT_TYPICAL =
-            downcall("llama_sampler_init_typical", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
-    private static final MethodHandle INIT_TEMP = downcall("llama_sampler_init_temp", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT));
+            Llama.downcall("llama_sampler_init_typical", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT, JAVA_LONG));
+    // struct llama_sampler * llama_sampler_init_temp(float t);
+    private static final MethodHandle INIT_TEMP = Llama.downcall("llama_sampler_init_temp", FunctionDescriptor.of(ADDRESS, JAVA_FLOAT));
+    // struct llama_sampler * llama_sampler_init_grammar(const struct llama_vocab * vocab, const char * grammar_str,
+    //                                                  const char * grammar_root);
     private static final MethodHandle INIT_GRAMMAR =
-            downcall("llama_sampler_init_grammar", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle CHAIN_INIT = downcall("llama_sampler_chain_init", FunctionDescriptor.of(ADDRESS, CHAIN_PARAMS));
-    private static final MethodHandle CHAIN_ADD = downcall("llama_sampler_chain_add", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
-    private static final MethodHandle APPLY = downcall("llama_sampler_apply", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
-    private static final MethodHandle ACCEPT = downcall("llama_sampler_accept", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
-    private static final MethodHandle FREE = downcall("llama_sampler_free", FunctionDescriptor.ofVoid(ADDRESS));
+            Llama.downcall("llama_sampler_init_grammar", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    // struct llama_sampler * llama_sampler_chain_init(struct llama_sampler_chain_params params);
+    private static final MethodHandle CHAIN_INIT = Llama.downcall("llama_sampler_chain_init", FunctionDescriptor.of(ADDRESS, CHAIN_PARAMS));
+    // void llama_sampler_chain_add(struct llama_sampler * chain, struct llama_sampler * smpl);
+    private static final MethodHandle CHAIN_ADD = Llama.downcall("llama_sampler_chain_add", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
+    // void llama_sampler_apply(struct llama_sampler * smpl, llama_token_data_array * cur_p);
+    private static final MethodHandle APPLY = Llama.downcall("llama_sampler_apply", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
+    // void llama_sampler_accept(struct llama_sampler * smpl, llama_token token);
+    private static final MethodHandle ACCEPT = Llama.downcall("llama_sampler_accept", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
+    // void llama_sampler_free(struct llama_sampler * smpl);
+    private static final MethodHandle FREE = Llama.downcall("llama_sampler_free", FunctionDescriptor.ofVoid(ADDRESS));
 
     /** {@code llama_sampler_init_greedy()}. */
     public static MemorySegment greedy() {
