@@ -4,6 +4,7 @@
  */
 module dev.rill.core {
     requires transitive dev.rill.samplers;
+    requires transitive dev.rill.llama;
     requires com.fasterxml.jackson.databind;
     requires org.slf4j;
 

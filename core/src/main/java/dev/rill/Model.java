@@ -2,6 +2,7 @@ package dev.rill;
 
 import dev.rill.internal.engine.Engine;
 import dev.rill.internal.engine.ResolvedAdapter;
+import dev.rill.internal.llama.CacheType;
 import dev.rill.internal.llama.LlamaAdapterHandle;
 import dev.rill.internal.llama.LlamaContextHandle;
 import dev.rill.internal.llama.LlamaModelHandle;
@@ -62,27 +63,39 @@ public final class Model implements AutoCloseable {
     public static Model load(Path path, ModelOptions options) {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(options, "options");
-        LlamaModelHandle handle = LlamaModelHandle.load(path, new LlamaModelHandle.Config(options.libraryPath(),
-                options.llamaProfile().orElse(null), options.gpuLayers(), options.mmap(), options.mlock()));
+        LlamaModelHandle handle = NativeErrors.loadingModel(path, () -> LlamaModelHandle.load(path,
+                new LlamaModelHandle.Config(options.libraryPath(), options.llamaProfile().orElse(null),
+                        options.gpuLayers(), options.mmap(), options.mlock())));
         try {
             LlamaModelHandle.Facts facts = handle.facts();
             int contextSize = options.contextSize() > 0 ? options.contextSize()
                     : Math.max(16 * options.parallelSequences(), Math.min(4096, facts.trainingContext()));
             var contextConfig = new LlamaContextHandle.Config(contextSize, options.batchSize(), options.threads(),
-                    options.batchThreads(), options.parallelSequences(), options.flashAttention(), options.kvCacheType());
-            Engine engine = new Engine(handle,
+                    options.batchThreads(), options.parallelSequences(), options.flashAttention(),
+                    CacheType.valueOf(options.kvCacheType().name()));
+            Engine engine = NativeErrors.loadingModel(path, () -> new Engine(handle,
                     new Engine.Config("rill-engine-" + ENGINE_IDS.incrementAndGet(), contextConfig, options.queueCapacity(),
                             adapters -> resolve(handle, adapters)),
-                    handle::close);
+                    handle::close));
             ModelInfo info = new ModelInfo(path, facts.description(), facts.architecture(), facts.name(),
                     handle.vocabSize(), facts.trainingContext(), facts.embedding(), facts.layers(), facts.heads(),
-                    facts.parameters(), facts.sizeBytes(), facts.specialTokens(), facts.addsBos(), facts.chatTemplate(),
+                    facts.parameters(), facts.sizeBytes(), specialTokens(facts.specialTokens()), facts.addsBos(),
+                    facts.chatTemplate(),
                     engine.contextSize(), engine.sequenceContext(), LlamaRuntime.runtime());
             return new Model(handle, engine, info, options);
         } catch (RuntimeException | Error e) {
             handle.close();
             throw e;
         }
+    }
+
+    private static SpecialTokens specialTokens(LlamaModelHandle.Specials ids) {
+        return new SpecialTokens(ids.bos(), ids.eos(), ids.eot(), ids.newline(), ids.pad());
+    }
+
+    /** A conversation as the native layer takes it. */
+    static List<LlamaModelHandle.Message> messages(List<ChatMessage> messages) {
+        return messages.stream().map(m -> new LlamaModelHandle.Message(m.role(), m.content())).toList();
     }
 
     /** The native model, for Rill's own classes that need it (grammars, adapters). */
@@ -115,7 +128,7 @@ public final class Model implements AutoCloseable {
      */
     public LoraAdapter loadAdapter(Path path) {
         Objects.requireNonNull(path, "path");
-        return new LoraAdapter(this, LlamaAdapterHandle.load(handle, path));
+        return new LoraAdapter(this, NativeErrors.loadingAdapter(() -> LlamaAdapterHandle.load(handle, path)));
     }
 
     /**
@@ -128,7 +141,7 @@ public final class Model implements AutoCloseable {
      */
     public long checkAdapter(Path path) {
         Objects.requireNonNull(path, "path");
-        return LlamaAdapterHandle.check(handle, path);
+        return NativeErrors.loadingAdapter(() -> LlamaAdapterHandle.check(handle, path));
     }
 
     /** Facts about the model and the context serving it. */
@@ -154,7 +167,7 @@ public final class Model implements AutoCloseable {
      */
     public int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
         Objects.requireNonNull(text, "text");
-        return handle.tokenize(text, addSpecial, parseSpecial);
+        return NativeErrors.calling(() -> handle.tokenize(text, addSpecial, parseSpecial));
     }
 
     /**
@@ -164,7 +177,7 @@ public final class Model implements AutoCloseable {
      */
     public String detokenize(int... tokens) {
         Objects.requireNonNull(tokens, "tokens");
-        return handle.detokenize(tokens);
+        return NativeErrors.calling(() -> handle.detokenize(tokens));
     }
 
     /** Renders a conversation with the model's own chat template, ending with the assistant's turn. */
@@ -184,7 +197,7 @@ public final class Model implements AutoCloseable {
         if (copy.isEmpty()) {
             throw new IllegalArgumentException("a chat needs at least one message");
         }
-        return handle.applyChatTemplate(template, copy, addAssistant);
+        return NativeErrors.calling(() -> handle.applyChatTemplate(template, messages(copy), addAssistant));
     }
 
     /**
@@ -240,7 +253,7 @@ public final class Model implements AutoCloseable {
         if (handle.isClosed()) {
             throw new IllegalStateException("the model " + info.path() + " is closed");
         }
-        return engine.submit(request, callback, demand);
+        return NativeErrors.calling(() -> engine.submit(request, callback, demand));
     }
 
     /** A snapshot of the engine's activity, for monitoring. */

@@ -1,5 +1,6 @@
 package dev.rill;
 
+import dev.rill.llama.NativeRuntime;
 import java.nio.file.Path;
 import java.util.Optional;
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.rill.llama.LlamaProfile;
 import dev.rill.sampling.Sampler;
 import dev.rill.testkit.Architecture;
 import dev.rill.testkit.TestModels;

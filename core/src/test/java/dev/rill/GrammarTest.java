@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rill.internal.grammar.GbnfCorpus;
+import dev.rill.llama.LlamaProfile;
 import dev.rill.internal.grammar.GbnfValidator;
 import dev.rill.internal.llama.LlamaModelHandle;
 import dev.rill.internal.llama.NativeSamplers;

@@ -3,6 +3,7 @@ package dev.rill.benches;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import dev.rill.ModelOptions;
+import dev.rill.internal.llama.CacheType;
 import dev.rill.internal.llama.LlamaBatch;
 import dev.rill.internal.llama.LlamaContextHandle;
 import dev.rill.internal.llama.LlamaModelHandle;
@@ -50,7 +51,8 @@ final class RawLoop implements AutoCloseable {
             throw new IllegalArgumentException("set a context size so that both paths use the same one");
         }
         return new LlamaContextHandle.Config(options.contextSize(), options.batchSize(), options.threads(),
-                options.batchThreads(), options.parallelSequences(), options.flashAttention(), options.kvCacheType());
+                options.batchThreads(), options.parallelSequences(), options.flashAttention(),
+                CacheType.valueOf(options.kvCacheType().name()));
     }
 
     /**

@@ -1,6 +1,6 @@
 package dev.rill.examples;
 
-import dev.rill.LlamaProfile;
+import dev.rill.llama.LlamaProfile;
 import dev.rill.sampling.Sampler;
 import dev.rill.sampling.SamplerChain;
 import java.nio.file.Path;

@@ -18,6 +18,7 @@ import dev.rill.TokenCallback;
 import dev.rill.internal.llama.DecodeException;
 import dev.rill.internal.llama.LlamaAdapterHandle;
 import dev.rill.internal.llama.LlamaBatch;
+import dev.rill.internal.llama.LlamaCallException;
 import dev.rill.internal.llama.LlamaContextHandle;
 import dev.rill.internal.llama.LlamaModelHandle;
 import dev.rill.sampling.Logits;
@@ -170,7 +171,8 @@ public final class Engine {
         return switch (prompt) {
             case Prompt.Text text -> model.tokenize(text.text(), true, false);
             case Prompt.Chat chat -> {
-                String rendered = model.applyChatTemplate(chat.template(), chat.messages(), true);
+                String rendered = model.applyChatTemplate(chat.template(), chat.messages().stream()
+                        .map(m -> new LlamaModelHandle.Message(m.role(), m.content())).toList(), true);
                 int[] tokens = model.tokenize(rendered, true, true);
                 // Templates that write the BOS themselves would get a second one from add_special.
                 if (tokens.length >= 2 && tokens[0] == tokens[1] && model.isBos(tokens[0])) {
@@ -809,7 +811,9 @@ public final class Engine {
         }
     }
 
-    private void finish(Sequence sequence, FinishReason reason, Throwable failure) {
+    private void finish(Sequence sequence, FinishReason reason, Throwable cause) {
+        // A failed llama.cpp call reaches the caller as Rill's own exception, never as the binding's type.
+        Throwable failure = cause instanceof LlamaCallException call ? new RillException(call.getMessage(), call) : cause;
         if (sequence.sampler != null) {
             try {
                 sequence.sampler.close();

@@ -1,0 +1,230 @@
+package dev.rill.internal.llama;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Owns one {@code llama_context}. Not thread-safe, like the context itself: one engine thread creates it,
+ * uses it and frees it. Free it before its model.
+ */
+public final class LlamaContextHandle implements AutoCloseable {
+    private final LlamaModelHandle model;
+    private MemorySegment context;
+    private final int contextSize;
+    private final int batchSize;
+    private final int sequences;
+    private final int cellsPerSequence;
+    private final int vocabSize;
+    private final ProfileBinding binding;
+    /** Adapters attached now, in attachment order, with their scales. */
+    private Map<MemorySegment, Float> attachedAdapters = new LinkedHashMap<>();
+    private final Arena scratch = Arena.ofConfined();
+    private final MemorySegment pieceBuffer = scratch.allocate(128);
+    private final byte[][] pieces;
+    private final byte[] endOfGeneration;
+
+    /** The sizes a context is created with. */
+    public record Config(int contextSize, int batchSize, int threads, int batchThreads, int sequences,
+                         boolean flashAttention, CacheType cacheType) {
+    }
+
+    private LlamaContextHandle(LlamaModelHandle model, MemorySegment context, Config config) {
+        this.binding = LlamaRuntime.binding();
+        this.model = model;
+        this.context = context;
+        // llama.cpp may size the cache up (the current release pads it to 256 cells); Rill keeps to what was asked.
+        this.contextSize = Math.min(Llama.nCtx(context), config.contextSize());
+        this.batchSize = Llama.nBatch(context);
+        this.sequences = Llama.nSeqMax(context);
+        this.cellsPerSequence = Math.min(binding.cellsPerSequence(context), contextSize / sequences);
+        this.vocabSize = model.vocabSize();
+        this.pieces = new byte[vocabSize][];
+        this.endOfGeneration = new byte[vocabSize];
+    }
+
+    /**
+     * Creates a context on {@code model}.
+     *
+     * @throws IllegalArgumentException for a configuration the loaded llama.cpp would abort on
+     * @throws LlamaCallException when llama.cpp refuses to create it
+     */
+    public static LlamaContextHandle create(LlamaModelHandle model, Config config) {
+        try (Arena arena = Arena.ofConfined()) {
+            NativeLog.clearRecent();
+            MemorySegment context = LlamaRuntime.binding().createContext(arena, model.pointer(), config);
+            if (context.equals(MemorySegment.NULL)) {
+                throw new LlamaCallException(NativeLog.withRecent("llama.cpp could not create a context of " + config.contextSize()
+                        + " cells for " + model.path()));
+            }
+            return new LlamaContextHandle(model, context, config);
+        }
+    }
+
+    /** KV cache cells. */
+    public int contextSize() {
+        return contextSize;
+    }
+
+    /** Cells each sequence may use: the share asked for, at most what llama.cpp gave each sequence. */
+    public int cellsPerSequence() {
+        return cellsPerSequence;
+    }
+
+    /** Most tokens one decode takes. */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** Sequences the context keeps apart. */
+    public int sequences() {
+        return sequences;
+    }
+
+    /** The model this context runs. */
+    public LlamaModelHandle model() {
+        return model;
+    }
+
+    private MemorySegment open() {
+        if (context == null) {
+            throw new IllegalStateException("the llama context is closed");
+        }
+        return context;
+    }
+
+    /**
+     * Decodes {@code batch}.
+     *
+     * @throws DecodeException with llama.cpp's return code and log lines when it fails
+     */
+    public void decode(LlamaBatch batch) {
+        MemorySegment ctx = open();
+        int tokens = batch.size();
+        if (tokens == 0) {
+            throw new IllegalArgumentException("cannot decode an empty batch");
+        }
+        if (tokens > batchSize) {
+            // GGML_ASSERT(n_tokens_all <= cparams.n_batch) would abort the process.
+            throw new IllegalArgumentException("batch of " + tokens + " tokens exceeds the context's batch size " + batchSize);
+        }
+        NativeLog.clearRecent();
+        int rc = Llama.decode(ctx, batch.struct());
+        if (rc != 0) {
+            throw new DecodeException(rc, binding.retryAfterCompacting(rc), NativeLog.withRecent("llama_decode failed with "
+                    + rc + " (" + binding.describeDecodeCode(rc) + ") on a batch of " + tokens + " tokens"));
+        }
+    }
+
+    /**
+     * The logits row of batch entry {@code index}, which must have asked for logits in the last decode.
+     * Valid until the next decode.
+     */
+    public MemorySegment logits(int index) {
+        MemorySegment ctx = open();
+        MemorySegment row = Llama.getLogitsIth(ctx, index);
+        if (row.equals(MemorySegment.NULL)) {
+            throw new LlamaCallException(NativeLog.withRecent("llama.cpp returned no logits for batch entry " + index));
+        }
+        return row.reinterpret((long) vocabSize * Float.BYTES);
+    }
+
+    /** Copies the logits row of batch entry {@code index} into {@code target}. */
+    public void copyLogits(int index, float[] target) {
+        MemorySegment.copy(logits(index), JAVA_FLOAT, 0, target, 0, vocabSize);
+    }
+
+    /**
+     * The bytes of {@code token}'s text piece (special tokens render as nothing), cached after the first
+     * lookup. The model is alive while this context is, so no lock is needed.
+     */
+    public byte[] piece(int token) {
+        byte[] piece = pieces[token];
+        if (piece == null) {
+            open();
+            piece = model.piece(pieceBuffer, token, false);
+            pieces[token] = piece;
+        }
+        return piece;
+    }
+
+    /** Whether {@code token} ends generation; cached after the first lookup. */
+    public boolean isEndOfGeneration(int token) {
+        byte known = endOfGeneration[token];
+        if (known == 0) {
+            open();
+            known = Llama.vocabIsEog(model.vocabPointer(), token) ? (byte) 1 : (byte) -1;
+            endOfGeneration[token] = known;
+        }
+        return known > 0;
+    }
+
+    /** Frees every KV cell of {@code sequence}. */
+    public void clearSequence(int sequence) {
+        removeFrom(sequence, -1);
+    }
+
+    /** Frees the KV cells of {@code sequence} from position {@code from} on (-1: all of them). */
+    public void removeFrom(int sequence, int from) {
+        MemorySegment ctx = open();
+        // The current release aborts on a sequence id outside [0, n_seq_max).
+        if (sequence < 0 || sequence >= sequences) {
+            throw new IllegalArgumentException("sequence " + sequence + " is outside [0, " + sequences + ")");
+        }
+        if (!binding.removeCells(ctx, sequence, from, -1)) {
+            throw new LlamaCallException("llama.cpp refused to remove the cells of sequence " + sequence + " from position " + from);
+        }
+    }
+
+    /** Compacts the KV cache now (where the release needs asking), so that a batch that found no room may find it. */
+    public void defragment() {
+        binding.compact(open());
+    }
+
+    /**
+     * Attaches {@code adapter} to this context with {@code scale}, or changes its scale if attached. The
+     * caller holds a reference on the adapter for as long as it stays attached.
+     */
+    public void setAdapter(LlamaAdapterHandle adapter, float scale) {
+        Map<MemorySegment, Float> next = new LinkedHashMap<>(attachedAdapters);
+        next.put(adapter.pointer(), scale);
+        applyAdapters(next, "attach " + adapter.path());
+    }
+
+    /** Detaches {@code adapter} from this context. */
+    public void removeAdapter(LlamaAdapterHandle adapter) {
+        if (!attachedAdapters.containsKey(adapter.pointer())) {
+            throw new LlamaCallException("cannot detach " + adapter.path() + ": it is not attached");
+        }
+        Map<MemorySegment, Float> next = new LinkedHashMap<>(attachedAdapters);
+        next.remove(adapter.pointer());
+        applyAdapters(next, "detach " + adapter.path());
+    }
+
+    private void applyAdapters(Map<MemorySegment, Float> next, String what) {
+        MemorySegment ctx = open();
+        int rc = binding.setAdapters(ctx, attachedAdapters, next);
+        if (rc != 0) {
+            throw new LlamaCallException("llama.cpp failed with " + rc + " to " + what);
+        }
+        attachedAdapters = next;
+    }
+
+    /** KV cells in use, over all sequences. */
+    public int usedCells() {
+        return binding.usedCells(open(), sequences);
+    }
+
+    /** Frees the context once. */
+    @Override
+    public void close() {
+        if (context != null) {
+            Llama.free(context);
+            context = null;
+            scratch.close();
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.rill.internal.llama;
+
+import dev.rill.llama.LlamaProfile;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What differs between the llama.cpp releases Rill speaks: the parameter structs, the functions that changed
+ * name or signature, and what a release needs before it can load a model. The functions both releases share
+ * live in {@link Llama}; the owners ({@link LlamaModelHandle}, {@link LlamaContextHandle}) call this for the
+ * rest and never ask which profile runs.
+ *
+ * <p>{@link LlamaRuntime} picks one implementation per JVM from the loaded library's exported symbols. Each
+ * implementation links its own downcalls in its static initializer, so the other profile's symbols are never
+ * looked up.
+ */
+sealed interface ProfileBinding permits B4916Binding, CurrentBinding {
+
+    /** Which release this binds. */
+    LlamaProfile profile();
+
+    /** Every difference between the library's struct defaults and this profile's layouts; empty when they match. */
+    List<String> layoutProblems();
+
+    /**
+     * Loads a model with {@code config} applied over the library's defaults.
+     *
+     * @return the {@code llama_model *}, or NULL when llama.cpp refused (its reason is in the log)
+     */
+    MemorySegment loadModel(Arena arena, MemorySegment path, LlamaModelHandle.Config config);
+
+    /**
+     * Creates a context on {@code model} with {@code config} applied over the library's defaults.
+     *
+     * @return the {@code llama_context *}, or NULL when llama.cpp refused
+     * @throws IllegalArgumentException for a configuration this release would abort on
+     */
+    MemorySegment createContext(Arena arena, MemorySegment model, LlamaContextHandle.Config config);
+
+    /** The KV cells each sequence of {@code context} may use, as llama.cpp sized them. */
+    int cellsPerSequence(MemorySegment context);
+
+    /**
+     * Removes the cells of {@code sequence} in positions {@code [from, to)} (-1: open end). The sequence id
+     * must be in {@code [0, n_seq_max)}: the caller checks it, since a bad one aborts the current release.
+     */
+    boolean removeCells(MemorySegment context, int sequence, int from, int to);
+
+    /** Compacts the KV cache if this release needs to be asked. */
+    void compact(MemorySegment context);
+
+    /** KV cells holding a position, over {@code sequences} sequences. */
+    int usedCells(MemorySegment context, int sequences);
+
+    /**
+     * Makes {@code next} (adapter pointer to scale, in order) the context's adapter set, given that
+     * {@code previous} is attached now.
+     *
+     * @return 0, or llama.cpp's error code
+     */
+    int setAdapters(MemorySegment context, Map<MemorySegment, Float> previous, Map<MemorySegment, Float> next);
+
+    /** {@code llama_sampler_init_penalties} with the arguments this release takes. */
+    MemorySegment penaltiesSampler(int vocabSize, int lastN, float repeat, float frequency, float presence);
+
+    /** Describes a {@code llama_decode} return code. */
+    String describeDecodeCode(int code);
+
+    /** Whether a failed decode with {@code code} may succeed after {@link #compact}. */
+    boolean retryAfterCompacting(int code);
+}
