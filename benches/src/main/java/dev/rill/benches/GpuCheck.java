@@ -334,9 +334,11 @@ public final class GpuCheck {
             int logStart = lines(log).size();
             System.out.printf(Locale.ROOT, "GPU: every layer offloaded, %d-token prompt, %d tokens, %d threads,"
                     + " a warm-up run, then %d measured%n", o.promptTokens(), o.tokens(), o.threads(), o.repeats());
+            int[][] layers = new int[1][];
             Figures gpu = measure(model, options(o).gpuLayers(ModelOptions.ALL_LAYERS).build(), o, info -> {
                 List<String> loadLog = printLoadLog(log, logStart);
                 int[] offloaded = offloadedLayers(loadLog);
+                layers[0] = offloaded;
                 if (offloaded == null) {
                     System.out.println("  (llama.cpp's log has no \"offloaded N/M layers to GPU\" line: see " + log + ")");
                 } else if (offloaded[0] == 0) {
@@ -349,7 +351,7 @@ public final class GpuCheck {
             });
             String gpuLabel = "GPU " + String.join(", ", gpuDevices(runtime.devices()).stream()
                     .map(d -> d.substring(0, d.indexOf(':') < 0 ? d.length() : d.indexOf(':'))).toList())
-                    + ", all layers";
+                    + (layers[0] == null ? ", all layers asked" : ", " + layers[0][0] + "/" + layers[0][1] + " layers");
 
             // 4. CPU: the CPU-only build in a child JVM.
             Figures cpu = null;
