@@ -9,7 +9,7 @@ import dev.rill.GenerationResult;
 import dev.rill.Model;
 import dev.rill.ModelInfo;
 import dev.rill.ModelOptions;
-import dev.rill.NativeRuntime;
+import dev.rill.llama.NativeRuntime;
 import dev.rill.Prompt;
 import dev.rill.TokenCallback;
 import dev.rill.sampling.Sampler;
