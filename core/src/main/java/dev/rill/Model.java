@@ -235,9 +235,6 @@ public final class Model implements AutoCloseable {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(callback, "callback");
         Objects.requireNonNull(demand, "demand");
-        if (handle.isClosed()) {
-            throw new IllegalStateException("the model " + info.path() + " is closed");
-        }
         return engine.submit(request, callback, demand);
     }
 

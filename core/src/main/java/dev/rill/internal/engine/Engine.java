@@ -72,6 +72,8 @@ public final class Engine {
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final Runnable afterStop;
     private volatile boolean shutdown;
+    /** What stopped the engine thread, when it was not close(): reported to every caller, not only logged. */
+    private volatile Throwable fatal;
 
     // Engine-thread state.
     private LlamaContextHandle context;
@@ -143,7 +145,7 @@ public final class Engine {
      */
     public Generation submit(GenerationRequest request, TokenCallback callback, Demand demand) {
         if (shutdown) {
-            throw new IllegalStateException("the model " + model.path() + " is closed");
+            throw closed();
         }
         int[] prompt = tokenize(request.prompt());
         if (prompt.length == 0) {
@@ -160,10 +162,18 @@ public final class Engine {
                     + config.queueCapacity() + " waiting); retry later or raise queueCapacity");
         }
         if (shutdown && queue.remove(sequence)) {
-            sequence.complete(FinishReason.MODEL_CLOSED, null);
+            Throwable failure = fatal;
+            sequence.complete(failure == null ? FinishReason.MODEL_CLOSED : FinishReason.ERROR, failure);
         }
         wake();
         return sequence;
+    }
+
+    private IllegalStateException closed() {
+        Throwable failure = fatal;
+        return failure == null ? new IllegalStateException("the model " + model.path() + " is closed")
+                : new IllegalStateException("the model " + model.path() + " is closed: its engine stopped on an "
+                        + "unexpected error: " + failure, failure);
     }
 
     private int[] tokenize(Prompt prompt) {
@@ -286,7 +296,6 @@ public final class Engine {
             return;
         }
         started.complete(null);
-        Throwable fatal = null;
         try {
             loop();
         } catch (Throwable t) {
@@ -294,7 +303,7 @@ public final class Engine {
             LOG.error("engine {} stopped on an unexpected error", config.name(), t);
         } finally {
             try {
-                tearDown(fatal);
+                tearDown();
             } catch (Throwable t) {
                 LOG.error("engine {} failed while stopping", config.name(), t);
             } finally {
@@ -304,8 +313,12 @@ public final class Engine {
         }
     }
 
-    /** Ends every sequence, detaches adapters and frees the batch, the context and then the model. */
-    private void tearDown(Throwable fatal) {
+    /**
+     * Ends every sequence, detaches adapters and frees the batch, the context and then the model. After an
+     * unexpected error every running and queued generation ends with {@link FinishReason#ERROR} and that error.
+     */
+    private void tearDown() {
+        Throwable fatal = this.fatal;
         shutdown = true;
         for (Sequence sequence : slots) {
             if (sequence != null) {
@@ -318,7 +331,7 @@ public final class Engine {
         }
         Sequence waiting;
         while ((waiting = queue.poll()) != null) {
-            waiting.complete(FinishReason.MODEL_CLOSED, null);
+            waiting.complete(fatal == null ? FinishReason.MODEL_CLOSED : FinishReason.ERROR, fatal);
         }
         for (LlamaAdapterHandle adapter : attached.keySet()) {
             try {
@@ -381,7 +394,7 @@ public final class Engine {
         sequence.admittedNanos = System.nanoTime();
         try {
             sequence.sampler = sequence.request.sampler().newSequence(sequence.seed);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // user code: whatever it throws ends this request only
             sequence.complete(FinishReason.ERROR, new RillException("the sampler could not start: " + e.getMessage(), e));
             return;
         }
@@ -654,11 +667,11 @@ public final class Engine {
         }
     }
 
-    /** Asks the sequence's demand; a demand that throws ends the sequence. */
+    /** Asks the sequence's demand; a demand that throws anything ends the sequence, and only it. */
     private boolean wants(Sequence sequence) {
         try {
             return sequence.demand.hasDemand();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             finish(sequence, FinishReason.ERROR, e);
             return false;
         }
@@ -751,7 +764,7 @@ public final class Engine {
                         : "token id " + choice.token() + ", outside the vocabulary [0, " + vocab + ")"));
             }
             sequence.sampler.accept(choice.token());
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // the sampler is user code: whatever it throws ends this sequence only
             finish(sequence, FinishReason.ERROR, e);
             return;
         }
@@ -813,7 +826,7 @@ public final class Engine {
         if (sequence.sampler != null) {
             try {
                 sequence.sampler.close();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 LOG.warn("a sampler failed to close", e);
             }
             sequence.sampler = null;
