@@ -357,7 +357,10 @@ public final class Engine {
                 return;
             }
             if (active > 0 && !step()) {
-                // Every sequence waits for demand: sleep until a consumer, a submission or close wakes us.
+                // Every sequence waits for demand: sleep until a consumer, a submission or close wakes us. User
+                // code may have left the interrupt flag set (a callback's catch of InterruptedException); parking
+                // returns at once while it is set, so clear it first: only close() stops the engine.
+                Thread.interrupted();
                 LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS));
             }
         }
