@@ -118,10 +118,11 @@ public final class Engine {
         this.config = config;
         this.afterStop = afterStop;
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
-        EngineThreads.start(this::run);
+        EngineThreads.start(this::run, () -> terminated.complete(null));
         try {
             started.join();
         } catch (CompletionException e) {
+            terminated.join(); // the thread is reusable before the caller can load again
             throw e.getCause() instanceof RuntimeException r ? r : new RillException("engine failed to start", e.getCause());
         }
     }
@@ -253,7 +254,8 @@ public final class Engine {
 
     /**
      * Stops accepting requests and ends every queued and running one with {@link FinishReason#MODEL_CLOSED}
-     * at the next step. Waits for the engine thread to free its context, unless called from that thread.
+     * at the next step. Waits for the engine thread to free the context and the model and to be back among the
+     * idle engine threads (so that a model loaded next reuses it), unless called from that thread.
      */
     public void close() {
         shutdown = true;
@@ -292,7 +294,6 @@ public final class Engine {
                 context.close();
             }
             started.completeExceptionally(t);
-            terminated.complete(null);
             return;
         }
         started.complete(null);
@@ -306,9 +307,6 @@ public final class Engine {
                 tearDown();
             } catch (Throwable t) {
                 LOG.error("engine {} failed while stopping", config.name(), t);
-            } finally {
-                // Whatever happened above, close() must not wait for ever.
-                terminated.complete(null);
             }
         }
     }
