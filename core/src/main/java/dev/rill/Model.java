@@ -229,12 +229,17 @@ public final class Model implements AutoCloseable {
      *
      * @throws RejectedGenerationException when the request queue is full
      * @throws PromptTooLongException when the prompt does not fit a sequence's context
+     * @throws IllegalArgumentException when the sampler is a {@link Grammar} compiled for another model, or an
+     *     adapter was loaded for another model
      * @throws IllegalStateException after close
      */
     public Generation submit(GenerationRequest request, TokenCallback callback, Demand demand) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(callback, "callback");
         Objects.requireNonNull(demand, "demand");
+        if (request.sampler() instanceof Grammar grammar) {
+            grammar.checkModel(this);
+        }
         return engine.submit(request, callback, demand);
     }
 

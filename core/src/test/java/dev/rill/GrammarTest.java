@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -267,5 +269,46 @@ class GrammarTest {
         }
         assertEquals(3, events.stream().filter("close"::equals).count());
         assertEquals(3 * 7, events.stream().filter(s -> s.startsWith("accept")).count());
+    }
+
+    @Test
+    void aGrammarCompiledForAnotherModelIsRefused() {
+        try (Model other = RiggedFiles.loadPlusOne()) {
+            Grammar foreign = Grammar.compile(other, "root ::= [a-z ]+");
+            for (Sampler sampler : List.of(foreign, Grammar.compile(model, GBNF).then(foreign))) {
+                var error = assertThrows(IllegalArgumentException.class, () -> model.submit(
+                        GenerationRequest.builder("abc").maxTokens(5).sampler(sampler).build(), TokenCallback.ignore()));
+                assertTrue(error.getMessage().contains("compiled for another model"), error.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void aGrammarHiddenInAnotherSamplerEndsItsSequenceWhenItsModelCloses() throws Exception {
+        Model owner = RiggedFiles.loadPlusOne();
+        Grammar grammar = Grammar.compile(owner, "root ::= [a-z ]+");
+        Sampler hidden = grammar::newSequence; // out of the model's sight: only the native lifetime rule protects it
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch ownerClosed = new CountDownLatch(1);
+        Generation generation = model.submit(GenerationRequest.builder("abc").maxTokens(40).sampler(hidden).build(),
+                (token, g) -> {
+                    if (token.index() == 1) {
+                        running.countDown();
+                        try {
+                            ownerClosed.await(10, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                });
+        assertTrue(running.await(10, TimeUnit.SECONDS));
+        owner.close();
+        ownerClosed.countDown();
+        GenerationResult result = generation.result().get(30, TimeUnit.SECONDS);
+        assertEquals(FinishReason.ERROR, result.finishReason());
+        assertEquals(2, result.generatedTokens());
+        String message = result.failure().orElseThrow().getMessage();
+        assertTrue(message.contains("is closed"), message);
+        assertEquals("d01-no", generate(Grammar.compile(model, GBNF), 0, new ArrayList<>()).text(), "the model goes on");
     }
 }
