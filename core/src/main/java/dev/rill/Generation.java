@@ -44,7 +44,13 @@ public interface Generation {
     /** True once the generation has finished, for whatever reason. */
     boolean isDone();
 
-    /** Completes with the result when the generation ends; never completes exceptionally. */
+    /**
+     * The result, when the generation ends; the same future on every call. It completes normally, also for a
+     * generation that failed ({@link FinishReason#ERROR}). Cancelling it ({@code cancel(boolean)}) cancels the
+     * generation, as {@link #cancel()} does, and completes the future with a {@link
+     * java.util.concurrent.CancellationException} at once; {@link #await()} still returns the generation's
+     * result, {@link FinishReason#CANCELLED} unless it had already finished.
+     */
     CompletableFuture<GenerationResult> result();
 
     /**

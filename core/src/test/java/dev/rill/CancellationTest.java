@@ -1,6 +1,7 @@
 package dev.rill;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -101,6 +102,31 @@ class CancellationTest {
         assertTrue(error.getMessage().contains("cancelled"), error.getMessage());
         release.countDown();
         assertEquals(FinishReason.CANCELLED, slow.result().join().finishReason());
+    }
+
+    @Test
+    void cancellingTheResultFutureCancelsTheGeneration() throws Exception {
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Generation generation = model.submit(GenerationRequest.builder("abc").maxTokens(200).build(), (token, g) -> {
+            if (token.index() == 0) {
+                running.countDown();
+                try {
+                    release.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        assertSame(generation.result(), generation.result(), "one future per generation");
+        assertTrue(running.await(10, TimeUnit.SECONDS));
+        assertTrue(generation.result().cancel(true));
+        assertTrue(generation.result().isCancelled());
+        release.countDown();
+        GenerationResult result = generation.await(Duration.ofSeconds(10));
+        assertEquals(FinishReason.CANCELLED, result.finishReason());
+        assertEquals(1, result.generatedTokens());
+        assertTrue(generation.result().isCancelled(), "the future stays cancelled");
     }
 
     @Test

@@ -33,6 +33,7 @@ final class Sequence implements Generation {
     final long seed;
     final long submittedNanos;
     private final CompletableFuture<GenerationResult> result = new CompletableFuture<>();
+    private final ResultFuture view = new ResultFuture(this);
     private final java.util.concurrent.atomic.AtomicBoolean completing = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean cancelRequested;
     private final java.util.concurrent.atomic.AtomicReference<AdapterSwitch> pendingSwitch =
@@ -134,7 +135,25 @@ final class Sequence implements Generation {
 
     @Override
     public CompletableFuture<GenerationResult> result() {
-        return result.copy();
+        return view;
+    }
+
+    /** The caller's future: one per generation, and cancelling it cancels the generation. */
+    private static final class ResultFuture extends CompletableFuture<GenerationResult> {
+        private final Sequence sequence;
+
+        ResultFuture(Sequence sequence) {
+            this.sequence = sequence;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            if (cancelled) {
+                sequence.cancel();
+            }
+            return cancelled;
+        }
     }
 
     @Override
@@ -193,7 +212,10 @@ final class Sequence implements Generation {
                 firstTokenNanos == 0 ? Duration.ZERO : Duration.ofNanos(firstTokenNanos - submittedNanos),
                 promptEval, generation, Duration.ofNanos(now - submittedNanos), promptRate, generationRate);
         engine.completed(); // counted before the caller can see the result
-        return result.complete(new GenerationResult(reason, text.toString(), prompt.length, generated, seed,
-                timings, Optional.ofNullable(failure)));
+        GenerationResult ended = new GenerationResult(reason, text.toString(), prompt.length, generated, seed,
+                timings, Optional.ofNullable(failure));
+        result.complete(ended);
+        view.complete(ended); // false when the caller cancelled it
+        return true;
     }
 }
