@@ -171,7 +171,7 @@ final class Sequence implements Generation {
     }
 
     @Override
-    public GenerationResult await(Duration timeout) {
+    public GenerationResult await(Duration timeout) throws TimeoutException {
         engine.checkNotEngineThread();
         try {
             return unwrap(result.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
@@ -180,8 +180,10 @@ final class Sequence implements Generation {
             cancel();
             throw new IllegalStateException("interrupted while waiting for the generation; it was cancelled", e);
         } catch (TimeoutException e) {
-            cancel();
-            throw new IllegalStateException("the generation took longer than " + timeout + "; it was cancelled", e);
+            TimeoutException timedOut = new TimeoutException("the generation did not end within " + timeout
+                    + "; it goes on (cancel() stops it)");
+            timedOut.initCause(e);
+            throw timedOut;
         } catch (ExecutionException e) {
             throw new IllegalStateException("unreachable: results never complete exceptionally", e);
         }
