@@ -71,17 +71,38 @@ public final class Grammar implements Sampler {
     }
 
     /**
-     * A grammar for the JSON values {@code schemaJson} describes: {@link #compile} of
-     * {@link #jsonSchemaToGbnf(String)}. Output is compact-ish JSON: optional whitespace after each token,
-     * properties in the schema's order.
+     * A grammar for the JSON values {@code schemaJson} describes, in compact form: {@link #compile} of
+     * {@link #jsonSchemaToGbnf(String)}. Output is compact JSON (nothing or one space after each value and
+     * punctuation mark), properties in the schema's order.
      *
      * @throws IllegalArgumentException when the schema is not JSON or uses a keyword or form that is not
      *     supported (the message names it with a JSON pointer such as {@code #/properties/age})
      * @throws IllegalStateException when the model is closed
      */
     public static Grammar fromJsonSchema(Model model, String schemaJson) {
+        return fromJsonSchema(model, schemaJson, JsonWhitespace.COMPACT);
+    }
+
+    /**
+     * As {@link #fromJsonSchema(Model, String)}, with the whitespace {@code whitespace} allows.
+     *
+     * @throws IllegalArgumentException when the schema is not JSON or is not supported
+     * @throws IllegalStateException when the model is closed
+     */
+    public static Grammar fromJsonSchema(Model model, String schemaJson, JsonWhitespace whitespace) {
         Objects.requireNonNull(model, "model");
-        return compile(model, jsonSchemaToGbnf(schemaJson));
+        return compile(model, jsonSchemaToGbnf(schemaJson, whitespace));
+    }
+
+    /** How much whitespace a grammar made from a JSON schema lets the model write. */
+    public enum JsonWhitespace {
+        /** Nothing or one space after each value and punctuation mark; the default. */
+        COMPACT,
+        /**
+         * Also one or two line breaks followed by up to 20 spaces or tabs, as llama.cpp's converter allows: room
+         * for indented output, and for a weak model to spend most of its tokens on whitespace.
+         */
+        INDENTED
     }
 
     /**
@@ -93,13 +114,23 @@ public final class Grammar implements Sampler {
      * {@code $ref} ({@code #/$defs/name}, {@code #/definitions/name}, {@code #}) and annotations such as
      * {@code title} and {@code description}. As in llama.cpp, an object allows only the properties it lists when
      * {@code additionalProperties} is absent, in the order it lists them. Any other keyword is refused rather
-     * than ignored.
+     * than ignored. The output is compact ({@link JsonWhitespace#COMPACT}).
      *
      * @throws IllegalArgumentException when the schema is not JSON or is not supported
      */
     public static String jsonSchemaToGbnf(String schemaJson) {
+        return jsonSchemaToGbnf(schemaJson, JsonWhitespace.COMPACT);
+    }
+
+    /**
+     * As {@link #jsonSchemaToGbnf(String)}, with the whitespace {@code whitespace} allows.
+     *
+     * @throws IllegalArgumentException when the schema is not JSON or is not supported
+     */
+    public static String jsonSchemaToGbnf(String schemaJson, JsonWhitespace whitespace) {
         Objects.requireNonNull(schemaJson, "schemaJson");
-        return JsonSchemaGbnf.convert(schemaJson);
+        Objects.requireNonNull(whitespace, "whitespace");
+        return JsonSchemaGbnf.convert(schemaJson, whitespace == JsonWhitespace.COMPACT);
     }
 
     /** This grammar in front of {@code sampler}, which chooses among the tokens the grammar allows. */

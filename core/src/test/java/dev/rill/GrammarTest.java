@@ -14,11 +14,16 @@ import dev.rill.internal.llama.NativeSamplers;
 import dev.rill.sampling.Sampler;
 import dev.rill.sampling.SequenceSampler;
 import dev.rill.sampling.TokenChoice;
+import dev.rill.testkit.ModelFiles;
+import dev.rill.testkit.TestModels;
 import dev.rill.testkit.Vocabulary;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -231,6 +236,34 @@ class GrammarTest {
                 assertTrue(value.get("c").isNull() || "x".equals(value.get("c").asText())
                         || value.get("c").asInt() == 7, result.text());
             }
+        }
+    }
+
+    @Test
+    void schemaOutputIsCompactByDefaultEvenWhenTheModelWantsWhitespace() throws Exception {
+        // A model that wants a tab after every token: where JSON allows whitespace it would write tabs only.
+        Map<Integer, Integer> toTab = new HashMap<>();
+        for (int b = 0; b < 256; b++) {
+            toTab.put(Vocabulary.byteToken(b), Vocabulary.byteToken('\t'));
+        }
+        toTab.put(Vocabulary.BOS, Vocabulary.byteToken('\t'));
+        Path file = ModelFiles.file("tab-lover.gguf", TestModels.transition(toTab)::write);
+        String schema = """
+                {"type": "object",
+                 "properties": {"a": {"type": "integer"}, "b": {"type": "array", "items": {"type": "boolean"}}},
+                 "required": ["a", "b"]}""";
+        try (Model tabs = Model.load(file, RiggedFiles.smallOptions().build())) {
+            GenerationResult compact = tabs.generate(GenerationRequest.builder("x").maxTokens(60)
+                    .sampler(Grammar.fromJsonSchema(tabs, schema)).build(), TokenCallback.ignore());
+            assertEquals(FinishReason.END_OF_SEQUENCE, compact.finishReason(), compact.text());
+            assertFalse(compact.text().contains("\n") || compact.text().contains("\t"), compact.text());
+            JsonNode value = new ObjectMapper().readTree(compact.text());
+            assertTrue(value.get("a").isIntegralNumber() && value.get("b").isArray(), compact.text());
+
+            GenerationResult indented = tabs.generate(GenerationRequest.builder("x").maxTokens(60)
+                    .sampler(Grammar.fromJsonSchema(tabs, schema, Grammar.JsonWhitespace.INDENTED)).build(),
+                    TokenCallback.ignore());
+            assertTrue(indented.text().contains("\t".repeat(20)), "INDENTED lets the tabs through: " + indented.text());
         }
     }
 
