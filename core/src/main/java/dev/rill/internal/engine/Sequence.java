@@ -216,8 +216,9 @@ final class Sequence implements Generation {
         engine.completed(); // counted before the caller can see the result
         GenerationResult ended = new GenerationResult(reason, text.toString(), prompt.length, generated, seed,
                 timings, Optional.ofNullable(failure));
-        result.complete(ended);
+        // The caller's future first: what was registered on it (an adapter lease, say) has run when await() returns.
         view.complete(ended); // false when the caller cancelled it
+        result.complete(ended);
         return true;
     }
 }
