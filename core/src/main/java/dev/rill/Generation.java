@@ -2,6 +2,7 @@ package dev.rill;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A handle on one running (or queued) generation. Single-use; every method is safe from any thread.
@@ -44,7 +45,13 @@ public interface Generation {
     /** True once the generation has finished, for whatever reason. */
     boolean isDone();
 
-    /** Completes with the result when the generation ends; never completes exceptionally. */
+    /**
+     * The result, when the generation ends; the same future on every call. It completes normally, also for a
+     * generation that failed ({@link FinishReason#ERROR}). Cancelling it ({@code cancel(boolean)}) cancels the
+     * generation, as {@link #cancel()} does, and completes the future with a {@link
+     * java.util.concurrent.CancellationException} at once; {@link #await()} still returns the generation's
+     * result, {@link FinishReason#CANCELLED} unless it had already finished.
+     */
     CompletableFuture<GenerationResult> result();
 
     /**
@@ -54,6 +61,12 @@ public interface Generation {
      */
     GenerationResult await();
 
-    /** Waits for the result at most {@code timeout}; cancels and throws when it is not there by then. */
-    GenerationResult await(Duration timeout);
+    /**
+     * Waits for the result at most {@code timeout}. A timeout does not cancel the generation: wait again, or
+     * {@link #cancel()} it.
+     *
+     * @throws TimeoutException when the generation has not ended within {@code timeout}
+     * @throws GenerationException when the generation ended with {@link FinishReason#ERROR}
+     */
+    GenerationResult await(Duration timeout) throws TimeoutException;
 }

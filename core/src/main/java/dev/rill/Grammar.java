@@ -2,13 +2,13 @@ package dev.rill;
 
 import dev.rill.internal.grammar.GbnfValidator;
 import dev.rill.internal.grammar.JsonSchemaGbnf;
+import dev.rill.internal.llama.LlamaGrammarHandle;
 import dev.rill.internal.llama.LlamaModelHandle;
 import dev.rill.internal.llama.NativeSamplers;
 import dev.rill.sampling.Logits;
 import dev.rill.sampling.Sampler;
 import dev.rill.sampling.SequenceSampler;
 import dev.rill.sampling.TokenChoice;
-import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 /**
@@ -26,8 +26,12 @@ import java.util.Objects;
  *
  * <p>A grammar is immutable and shareable. Each sequence gets its own native grammar state, created in
  * {@link #newSequence} and freed when the sequence ends; masking costs one pass of llama.cpp over the whole
- * vocabulary per token, far more than the Java chain. Use it only with the model it was compiled for, while that
- * model is open.
+ * vocabulary per token, far more than the Java chain.
+ *
+ * <p>A grammar belongs to the model it was compiled for: {@link Model#submit} refuses a request whose sampler is
+ * a grammar of another model (or has one in its {@link #then}). Its native state points into that model's
+ * vocabulary, so once that model is closed a sequence still using it (say, through a sampler of your own that
+ * wraps it) ends with {@link FinishReason#ERROR}; closing the model frees the states left.
  *
  * <p>{@link #compile} checks the grammar in Java first and throws {@link InvalidGrammarException} (with line,
  * column and reason) for any grammar llama.cpp could not use; {@link #fromJsonSchema} builds the grammar from a
@@ -67,17 +71,38 @@ public final class Grammar implements Sampler {
     }
 
     /**
-     * A grammar for the JSON values {@code schemaJson} describes: {@link #compile} of
-     * {@link #jsonSchemaToGbnf(String)}. Output is compact-ish JSON: optional whitespace after each token,
-     * properties in the schema's order.
+     * A grammar for the JSON values {@code schemaJson} describes, in compact form: {@link #compile} of
+     * {@link #jsonSchemaToGbnf(String)}. Output is compact JSON (nothing or one space after each value and
+     * punctuation mark), properties in the schema's order.
      *
      * @throws IllegalArgumentException when the schema is not JSON or uses a keyword or form that is not
      *     supported (the message names it with a JSON pointer such as {@code #/properties/age})
      * @throws IllegalStateException when the model is closed
      */
     public static Grammar fromJsonSchema(Model model, String schemaJson) {
+        return fromJsonSchema(model, schemaJson, JsonWhitespace.COMPACT);
+    }
+
+    /**
+     * As {@link #fromJsonSchema(Model, String)}, with the whitespace {@code whitespace} allows.
+     *
+     * @throws IllegalArgumentException when the schema is not JSON or is not supported
+     * @throws IllegalStateException when the model is closed
+     */
+    public static Grammar fromJsonSchema(Model model, String schemaJson, JsonWhitespace whitespace) {
         Objects.requireNonNull(model, "model");
-        return compile(model, jsonSchemaToGbnf(schemaJson));
+        return compile(model, jsonSchemaToGbnf(schemaJson, whitespace));
+    }
+
+    /** How much whitespace a grammar made from a JSON schema lets the model write. */
+    public enum JsonWhitespace {
+        /** Nothing or one space after each value and punctuation mark; the default. */
+        COMPACT,
+        /**
+         * Also one or two line breaks followed by up to 20 spaces or tabs, as llama.cpp's converter allows: room
+         * for indented output, and for a weak model to spend most of its tokens on whitespace.
+         */
+        INDENTED
     }
 
     /**
@@ -89,13 +114,23 @@ public final class Grammar implements Sampler {
      * {@code $ref} ({@code #/$defs/name}, {@code #/definitions/name}, {@code #}) and annotations such as
      * {@code title} and {@code description}. As in llama.cpp, an object allows only the properties it lists when
      * {@code additionalProperties} is absent, in the order it lists them. Any other keyword is refused rather
-     * than ignored.
+     * than ignored. The output is compact ({@link JsonWhitespace#COMPACT}).
      *
      * @throws IllegalArgumentException when the schema is not JSON or is not supported
      */
     public static String jsonSchemaToGbnf(String schemaJson) {
+        return jsonSchemaToGbnf(schemaJson, JsonWhitespace.COMPACT);
+    }
+
+    /**
+     * As {@link #jsonSchemaToGbnf(String)}, with the whitespace {@code whitespace} allows.
+     *
+     * @throws IllegalArgumentException when the schema is not JSON or is not supported
+     */
+    public static String jsonSchemaToGbnf(String schemaJson, JsonWhitespace whitespace) {
         Objects.requireNonNull(schemaJson, "schemaJson");
-        return JsonSchemaGbnf.convert(schemaJson);
+        Objects.requireNonNull(whitespace, "whitespace");
+        return JsonSchemaGbnf.convert(schemaJson, whitespace == JsonWhitespace.COMPACT);
     }
 
     /** This grammar in front of {@code sampler}, which chooses among the tokens the grammar allows. */
@@ -113,22 +148,38 @@ public final class Grammar implements Sampler {
         return then;
     }
 
-    private MemorySegment nativeGrammar() {
-        LlamaModelHandle handle = model.handle();
-        if (handle.isClosed()) {
-            throw new IllegalStateException("the model " + handle.path() + " is closed");
+    /**
+     * Throws when this grammar, or one it hands its choices to, was compiled for another model than
+     * {@code target}: its native state would point into the other model's vocabulary.
+     */
+    void checkModel(Model target) {
+        if (model != target) {
+            throw new IllegalArgumentException("the grammar was compiled for another model (" + model.info().path()
+                    + "), not " + target.info().path() + "; compile it with Grammar.compile(model, gbnf) for each model");
         }
-        return NativeSamplers.grammar(handle, gbnf);
+        if (then instanceof Grammar next) {
+            next.checkModel(target);
+        }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalStateException when the model is closed
+     */
     @Override
     public SequenceSampler newSequence(long seed) {
+        LlamaModelHandle handle = model.handle();
         SequenceSampler inner = then.newSequence(seed);
-        MemorySegment grammar = nativeGrammar();
         try {
-            return new Constrained(grammar, inner, model.handle().vocabSize());
+            LlamaGrammarHandle grammar = LlamaGrammarHandle.create(handle, gbnf);
+            try {
+                return new Constrained(grammar, inner, handle.vocabSize());
+            } catch (RuntimeException | Error e) {
+                grammar.close();
+                throw e;
+            }
         } catch (RuntimeException | Error e) {
-            NativeSamplers.free(grammar);
             inner.close();
             throw e;
         }
@@ -178,11 +229,11 @@ public final class Grammar implements Sampler {
     private static final class Constrained implements SequenceSampler {
         private final SequenceSampler inner;
         private final NativeSamplers.TokenArray tokens;
-        private MemorySegment grammar;
+        private LlamaGrammarHandle grammar;
         private boolean idsFilled;
         private int size;
 
-        Constrained(MemorySegment grammar, SequenceSampler inner, int vocabSize) {
+        Constrained(LlamaGrammarHandle grammar, SequenceSampler inner, int vocabSize) {
             this.grammar = grammar;
             this.inner = inner;
             this.tokens = new NativeSamplers.TokenArray(vocabSize);
@@ -201,7 +252,7 @@ public final class Grammar implements Sampler {
                 tokens.fill(values, size);
                 idsFilled = true;
             }
-            NativeSamplers.apply(grammar, tokens.pointer());
+            grammar.apply(tokens);
             int allowed = 0;
             for (int i = 0; i < size; i++) {
                 if (tokens.logit(i) == Float.NEGATIVE_INFINITY) {
@@ -231,14 +282,14 @@ public final class Grammar implements Sampler {
             if (grammar == null || !allowed(token)) {
                 throw new IllegalStateException("token " + token + " is not one the grammar allowed at the last step");
             }
-            NativeSamplers.accept(grammar, token);
+            grammar.accept(token);
             inner.accept(token);
         }
 
         @Override
         public void close() {
             if (grammar != null) {
-                NativeSamplers.free(grammar);
+                grammar.close();
                 grammar = null;
                 tokens.close();
                 inner.close();

@@ -244,14 +244,16 @@ public final class Model implements AutoCloseable {
      *
      * @throws RejectedGenerationException when the request queue is full
      * @throws PromptTooLongException when the prompt does not fit a sequence's context
+     * @throws IllegalArgumentException when the sampler is a {@link Grammar} compiled for another model, or an
+     *     adapter was loaded for another model
      * @throws IllegalStateException after close
      */
     public Generation submit(GenerationRequest request, TokenCallback callback, Demand demand) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(callback, "callback");
         Objects.requireNonNull(demand, "demand");
-        if (handle.isClosed()) {
-            throw new IllegalStateException("the model " + info.path() + " is closed");
+        if (request.sampler() instanceof Grammar grammar) {
+            grammar.checkModel(this);
         }
         return NativeErrors.calling(() -> engine.submit(request, callback, demand));
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rill.testkit.LoraAdapterFile;
 import dev.rill.testkit.TestModels;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,7 +38,7 @@ class AdapterTest {
      * A rank-4 adapter on {@code blk.0.ffn_down.weight}: a different tensor from the plus-two adapter's. The rigged
      * model's feed-forward input is zero, so it leaves the output as it is; it exists to change the graph.
      */
-    static dev.rill.testkit.LoraAdapter ffnDownAdapter() {
+    static LoraAdapterFile ffnDownAdapter() {
         int ff = TestModels.RIGGED_SHAPE.feedForwardLength();
         int width = TestModels.RIGGED_SHAPE.embeddingLength();
         SplittableRandom random = new SplittableRandom(3);
@@ -53,8 +54,8 @@ class AdapterTest {
                 row[i] = (float) random.nextGaussian() * 0.1f;
             }
         }
-        return new dev.rill.testkit.LoraAdapter("ffn-down-lora", 4f,
-                List.of(new dev.rill.testkit.LoraAdapter.Target("blk.0.ffn_down.weight", a, b)));
+        return new LoraAdapterFile("ffn-down-lora", 4f,
+                List.of(new LoraAdapterFile.Target("blk.0.ffn_down.weight", a, b)));
     }
 
     @BeforeEach
@@ -237,7 +238,7 @@ class AdapterTest {
 
         // An adapter for a wider model: its A matrix has the wrong row length for this model's output.weight.
         Path wrongShape = RiggedFiles.newPath("wrong-shape-lora.gguf");
-        new dev.rill.testkit.LoraAdapter("wrong", 1f, List.of(new dev.rill.testkit.LoraAdapter.Target("output.weight",
+        new LoraAdapterFile("wrong", 1f, List.of(new LoraAdapterFile.Target("output.weight",
                 new float[2][320], new float[259][2]))).write(wrongShape);
         var shape = assertThrows(AdapterLoadException.class, () -> model.loadAdapter(wrongShape));
         assertTrue(shape.getMessage().contains("does not fit the model"), shape.getMessage());
@@ -246,7 +247,7 @@ class AdapterTest {
 
         // A tensor the base model does not have.
         Path unknownTensor = RiggedFiles.newPath("unknown-tensor-lora.gguf");
-        new dev.rill.testkit.LoraAdapter("unknown", 1f, List.of(new dev.rill.testkit.LoraAdapter.Target(
+        new LoraAdapterFile("unknown", 1f, List.of(new LoraAdapterFile.Target(
                 "blk.7.ffn_down.weight", new float[2][64], new float[288][2]))).write(unknownTensor);
         var unknown = assertThrows(AdapterLoadException.class, () -> model.loadAdapter(unknownTensor));
         assertTrue(unknown.getMessage().contains("changes the tensor blk.7.ffn_down.weight, which the model"),

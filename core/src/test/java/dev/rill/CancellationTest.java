@@ -1,12 +1,14 @@
 package dev.rill;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -88,19 +90,48 @@ class CancellationTest {
     }
 
     @Test
-    void awaitWithATimeoutCancelsAndSaysSo() {
+    void awaitWithATimeoutThrowsTimeoutExceptionAndLetsTheGenerationGoOn() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        Generation slow = model.submit(GenerationRequest.builder("abc").maxTokens(200).build(), (token, g) -> {
-            try {
-                release.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        Generation slow = model.submit(GenerationRequest.builder("abc").maxTokens(5).build(), (token, g) -> {
+            if (token.index() == 0) {
+                try {
+                    release.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         });
-        var error = assertThrows(IllegalStateException.class, () -> slow.await(Duration.ofMillis(50)));
-        assertTrue(error.getMessage().contains("cancelled"), error.getMessage());
+        var error = assertThrows(TimeoutException.class, () -> slow.await(Duration.ofMillis(50)));
+        assertTrue(error.getMessage().contains("it goes on"), error.getMessage());
         release.countDown();
-        assertEquals(FinishReason.CANCELLED, slow.result().join().finishReason());
+        GenerationResult result = slow.await(Duration.ofSeconds(10));
+        assertEquals(FinishReason.MAX_TOKENS, result.finishReason());
+        assertEquals("defgh", result.text());
+    }
+
+    @Test
+    void cancellingTheResultFutureCancelsTheGeneration() throws Exception {
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Generation generation = model.submit(GenerationRequest.builder("abc").maxTokens(200).build(), (token, g) -> {
+            if (token.index() == 0) {
+                running.countDown();
+                try {
+                    release.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        assertSame(generation.result(), generation.result(), "one future per generation");
+        assertTrue(running.await(10, TimeUnit.SECONDS));
+        assertTrue(generation.result().cancel(true));
+        assertTrue(generation.result().isCancelled());
+        release.countDown();
+        GenerationResult result = generation.await(Duration.ofSeconds(10));
+        assertEquals(FinishReason.CANCELLED, result.finishReason());
+        assertEquals(1, result.generatedTokens());
+        assertTrue(generation.result().isCancelled(), "the future stays cancelled");
     }
 
     @Test

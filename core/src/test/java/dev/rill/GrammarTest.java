@@ -16,12 +16,19 @@ import dev.rill.internal.llama.NativeSamplers;
 import dev.rill.sampling.Sampler;
 import dev.rill.sampling.SequenceSampler;
 import dev.rill.sampling.TokenChoice;
+import dev.rill.testkit.ModelFiles;
+import dev.rill.testkit.TestModels;
 import dev.rill.testkit.Vocabulary;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -247,6 +254,34 @@ class GrammarTest {
     }
 
     @Test
+    void schemaOutputIsCompactByDefaultEvenWhenTheModelWantsWhitespace() throws Exception {
+        // A model that wants a tab after every token: where JSON allows whitespace it would write tabs only.
+        Map<Integer, Integer> toTab = new HashMap<>();
+        for (int b = 0; b < 256; b++) {
+            toTab.put(Vocabulary.byteToken(b), Vocabulary.byteToken('\t'));
+        }
+        toTab.put(Vocabulary.BOS, Vocabulary.byteToken('\t'));
+        Path file = ModelFiles.file("tab-lover.gguf", TestModels.transition(toTab)::write);
+        String schema = """
+                {"type": "object",
+                 "properties": {"a": {"type": "integer"}, "b": {"type": "array", "items": {"type": "boolean"}}},
+                 "required": ["a", "b"]}""";
+        try (Model tabs = Model.load(file, RiggedFiles.smallOptions().build())) {
+            GenerationResult compact = tabs.generate(GenerationRequest.builder("x").maxTokens(60)
+                    .sampler(Grammar.fromJsonSchema(tabs, schema)).build(), TokenCallback.ignore());
+            assertEquals(FinishReason.END_OF_SEQUENCE, compact.finishReason(), compact.text());
+            assertFalse(compact.text().contains("\n") || compact.text().contains("\t"), compact.text());
+            JsonNode value = new ObjectMapper().readTree(compact.text());
+            assertTrue(value.get("a").isIntegralNumber() && value.get("b").isArray(), compact.text());
+
+            GenerationResult indented = tabs.generate(GenerationRequest.builder("x").maxTokens(60)
+                    .sampler(Grammar.fromJsonSchema(tabs, schema, Grammar.JsonWhitespace.INDENTED)).build(),
+                    TokenCallback.ignore());
+            assertTrue(indented.text().contains("\t".repeat(20)), "INDENTED lets the tabs through: " + indented.text());
+        }
+    }
+
+    @Test
     void aSamplerThatIgnoresTheMaskFailsTheGenerationInsteadOfTheProcess() {
         Sampler stubborn = seed -> logits -> new TokenChoice(Vocabulary.byteToken('z'), 1f);
         GenerationException e = assertThrows(GenerationException.class,
@@ -281,5 +316,46 @@ class GrammarTest {
         }
         assertEquals(3, events.stream().filter("close"::equals).count());
         assertEquals(3 * 7, events.stream().filter(s -> s.startsWith("accept")).count());
+    }
+
+    @Test
+    void aGrammarCompiledForAnotherModelIsRefused() {
+        try (Model other = RiggedFiles.loadPlusOne()) {
+            Grammar foreign = Grammar.compile(other, "root ::= [a-z ]+");
+            for (Sampler sampler : List.of(foreign, Grammar.compile(model, GBNF).then(foreign))) {
+                var error = assertThrows(IllegalArgumentException.class, () -> model.submit(
+                        GenerationRequest.builder("abc").maxTokens(5).sampler(sampler).build(), TokenCallback.ignore()));
+                assertTrue(error.getMessage().contains("compiled for another model"), error.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void aGrammarHiddenInAnotherSamplerEndsItsSequenceWhenItsModelCloses() throws Exception {
+        Model owner = RiggedFiles.loadPlusOne();
+        Grammar grammar = Grammar.compile(owner, "root ::= [a-z ]+");
+        Sampler hidden = grammar::newSequence; // out of the model's sight: only the native lifetime rule protects it
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch ownerClosed = new CountDownLatch(1);
+        Generation generation = model.submit(GenerationRequest.builder("abc").maxTokens(40).sampler(hidden).build(),
+                (token, g) -> {
+                    if (token.index() == 1) {
+                        running.countDown();
+                        try {
+                            ownerClosed.await(10, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                });
+        assertTrue(running.await(10, TimeUnit.SECONDS));
+        owner.close();
+        ownerClosed.countDown();
+        GenerationResult result = generation.result().get(30, TimeUnit.SECONDS);
+        assertEquals(FinishReason.ERROR, result.finishReason());
+        assertEquals(2, result.generatedTokens());
+        String message = result.failure().orElseThrow().getMessage();
+        assertTrue(message.contains("is closed"), message);
+        assertEquals("d01-no", generate(Grammar.compile(model, GBNF), 0, new ArrayList<>()).text(), "the model goes on");
     }
 }

@@ -61,4 +61,18 @@ class LifecycleTest {
             }
         }
     }
+
+    @Test
+    void closingAndLoadingInALoopKeepsOneEngineThread() {
+        // A second engine thread means a second OpenMP team on the same cores, which slows every decode.
+        java.util.Set<Thread> engineThreads = new java.util.HashSet<>();
+        for (int i = 0; i < 30; i++) {
+            try (Model model = Model.load(RiggedFiles.plusOne(),
+                    ModelOptions.builder().contextSize(256).threads(2).build())) {
+                model.generate(GenerationRequest.builder("abc").maxTokens(2).build(),
+                        (token, generation) -> engineThreads.add(Thread.currentThread()));
+            }
+        }
+        assertEquals(1, engineThreads.size(), engineThreads.toString());
+    }
 }

@@ -9,7 +9,7 @@ import dev.rill.Generation;
 import dev.rill.GenerationRequest;
 import dev.rill.Model;
 import dev.rill.testkit.GgufValue;
-import dev.rill.testkit.LoraAdapter;
+import dev.rill.testkit.LoraAdapterFile;
 import dev.rill.testkit.TestModels;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -111,7 +111,7 @@ class BadAdapterTest {
     @Test
     void anAdapterForAWiderModel() throws IOException {
         Path wide = Fixtures.newPath("wide.gguf");
-        new LoraAdapter("wide", 1f, List.of(new LoraAdapter.Target("output.weight", new float[2][320],
+        new LoraAdapterFile("wide", 1f, List.of(new LoraAdapterFile.Target("output.weight", new float[2][320],
                 new float[259][2]))).write(wide);
         refused("wide", wide, "does not fit the model");
     }
@@ -119,7 +119,7 @@ class BadAdapterTest {
     @Test
     void anAdapterForATensorTheModelLacks() throws IOException {
         Path deep = Fixtures.newPath("deep.gguf");
-        new LoraAdapter("deep", 1f, List.of(new LoraAdapter.Target("blk.7.ffn_down.weight", new float[2][64],
+        new LoraAdapterFile("deep", 1f, List.of(new LoraAdapterFile.Target("blk.7.ffn_down.weight", new float[2][64],
                 new float[288][2]))).write(deep);
         refused("deep", deep, "which the model");
     }

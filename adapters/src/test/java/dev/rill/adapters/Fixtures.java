@@ -5,7 +5,7 @@ import dev.rill.ModelOptions;
 import dev.rill.testkit.GgmlType;
 import dev.rill.testkit.GgufValue;
 import dev.rill.testkit.GgufWriter;
-import dev.rill.testkit.LoraAdapter;
+import dev.rill.testkit.LoraAdapterFile;
 import dev.rill.testkit.ModelFiles;
 import dev.rill.testkit.TestModels;
 import dev.rill.testkit.Vocabulary;
@@ -69,14 +69,14 @@ final class Fixtures {
      * A rank-1 adapter on output.weight that, at scale 1, makes 'e' continue with 'X' instead of 'f' and leaves
      * every other byte as the base has it: "abc" gives "deXYZ[".
      */
-    static LoraAdapter letterMapping() {
+    static LoraAdapterFile letterMapping() {
         float w = riggedWeight();
         float[][] a = new float[1][WIDTH];
         float[][] b = new float[VOCABULARY][1];
         a[0][Vocabulary.byteToken('e')] = 1f;
         b[Vocabulary.byteToken('X')][0] = w;
         b[Vocabulary.byteToken('f')][0] = -w;
-        return new LoraAdapter("e-to-x", 1f, List.of(new LoraAdapter.Target("output.weight", a, b)));
+        return new LoraAdapterFile("e-to-x", 1f, List.of(new LoraAdapterFile.Target("output.weight", a, b)));
     }
 
     static Path letterMappingFile() {
@@ -84,9 +84,9 @@ final class Fixtures {
     }
 
     /** Bytes of an adapter's tensors as written (F32 A and B per target). */
-    static long tensorBytes(LoraAdapter adapter) {
+    static long tensorBytes(LoraAdapterFile adapter) {
         long sum = 0;
-        for (LoraAdapter.Target t : adapter.targets()) {
+        for (LoraAdapterFile.Target t : adapter.targets()) {
             sum += 4L * t.rank() * (t.inputs() + t.outputs());
         }
         return sum;

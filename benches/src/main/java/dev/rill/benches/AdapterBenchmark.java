@@ -11,6 +11,7 @@ import dev.rill.adapters.AdapterLease;
 import dev.rill.adapters.AdapterRegistry;
 import dev.rill.adapters.AdapterSelection;
 import dev.rill.testkit.GgufFile;
+import dev.rill.testkit.LoraAdapterFile;
 import dev.rill.testkit.TestModels;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -166,7 +167,7 @@ public class AdapterBenchmark {
             Path modelFile = dir.resolve("plus-one.gguf");
             TestModels.plusOne().write(modelFile);
             model = Model.load(modelFile, ModelOptions.builder().contextSize(256).threads(1).build());
-            List<dev.rill.testkit.LoraAdapter.Target> targets = new ArrayList<>();
+            List<LoraAdapterFile.Target> targets = new ArrayList<>();
             SplittableRandom random = new SplittableRandom(rank);
             for (GgufFile.TensorInfo tensor : GgufFile.read(modelFile).tensors()) {
                 if (tensor.dims().size() != 2 || tensor.name().equals("token_embd.weight")) {
@@ -174,11 +175,11 @@ public class AdapterBenchmark {
                 }
                 int in = Math.toIntExact(tensor.dims().get(0));
                 int out = Math.toIntExact(tensor.dims().get(1));
-                targets.add(new dev.rill.testkit.LoraAdapter.Target(tensor.name(), gaussian(random, rank, in),
+                targets.add(new LoraAdapterFile.Target(tensor.name(), gaussian(random, rank, in),
                         gaussian(random, out, rank)));
             }
             adapterFile = dir.resolve("rank-" + rank + ".gguf");
-            long bytes = new dev.rill.testkit.LoraAdapter("rank-" + rank, rank, targets).write(adapterFile);
+            long bytes = new LoraAdapterFile("rank-" + rank, rank, targets).write(adapterFile);
             System.out.printf(Locale.ROOT, "%nrank %d on %d matrices: %.2f MiB%n", rank, targets.size(), bytes / 1048576.0);
             holding = AdapterRegistry.create(model);
             holding.register("bench", adapterFile);

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * any test asks for that name and returns the same path after.
  */
 public final class ModelFiles {
-    /** Writes a file; {@link RiggedModel#write}, {@link LlamaModel#write} and {@link LoraAdapter#write} fit. */
+    /** Writes a file; {@link RiggedModel#write}, {@link LlamaModel#write} and {@link LoraAdapterFile#write} fit. */
     @FunctionalInterface
     public interface Writer {
         /** Writes the file at {@code path}. */

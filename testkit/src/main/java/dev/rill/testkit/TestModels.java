@@ -116,7 +116,7 @@ public final class TestModels {
      * successors tie with logit 8 (probability 0.479 each) and an argmax that keeps the first maximum picks
      * {@code b + 1}.
      */
-    public static LoraAdapter plusTwoAdapter() {
+    public static LoraAdapterFile plusTwoAdapter() {
         int width = RIGGED_SHAPE.embeddingLength();
         int vocabulary = Vocabulary.BYTE_VOCABULARY_SIZE;
         float weight = riggedWeight(DEFAULT_TOP_LOGIT);
@@ -130,8 +130,8 @@ public final class TestModels {
             b[plusTwo[token]][i] += weight;
             b[plusOne[token]][i] -= weight;
         }
-        return new LoraAdapter("rigged-plus-two-lora", PRINTABLE_COUNT,
-                List.of(new LoraAdapter.Target("output.weight", a, b)));
+        return new LoraAdapterFile("rigged-plus-two-lora", PRINTABLE_COUNT,
+                List.of(new LoraAdapterFile.Target("output.weight", a, b)));
     }
 
     /**

@@ -125,7 +125,7 @@ class RiggedModelTest {
         Path base = dir.resolve("plus-one.gguf");
         Path adapterFile = dir.resolve("plus-two-lora.gguf");
         TestModels.plusOne().write(base);
-        LoraAdapter adapter = TestModels.plusTwoAdapter();
+        LoraAdapterFile adapter = TestModels.plusTwoAdapter();
         adapter.write(adapterFile);
         adapter.checkAgainst(GgufFile.read(base));
 
@@ -158,15 +158,15 @@ class RiggedModelTest {
     void adapterTargetsAreChecked() throws IOException {
         Path base = dir.resolve("plus-one.gguf");
         TestModels.plusOne().write(base);
-        LoraAdapter wrongShape = new LoraAdapter("x", 1f, List.of(
-                new LoraAdapter.Target("output.weight", new float[1][100], new float[259][1])));
-        LoraAdapter missing = new LoraAdapter("x", 1f, List.of(
-                new LoraAdapter.Target("blk.7.attn_q.weight", new float[1][288], new float[288][1])));
+        LoraAdapterFile wrongShape = new LoraAdapterFile("x", 1f, List.of(
+                new LoraAdapterFile.Target("output.weight", new float[1][100], new float[259][1])));
+        LoraAdapterFile missing = new LoraAdapterFile("x", 1f, List.of(
+                new LoraAdapterFile.Target("blk.7.attn_q.weight", new float[1][288], new float[288][1])));
 
         assertThrows(IllegalArgumentException.class, () -> wrongShape.checkAgainst(GgufFile.read(base)));
         assertThrows(IllegalArgumentException.class, () -> missing.checkAgainst(GgufFile.read(base)));
         assertThrows(IllegalArgumentException.class,
-                () -> new LoraAdapter.Target("output.weight", new float[2][288], new float[259][3]));
+                () -> new LoraAdapterFile.Target("output.weight", new float[2][288], new float[259][3]));
     }
 
     static float[] rmsNorm(float[] x) {

@@ -73,6 +73,8 @@ public final class Engine {
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final Runnable afterStop;
     private volatile boolean shutdown;
+    /** What stopped the engine thread, when it was not close(): reported to every caller, not only logged. */
+    private volatile Throwable fatal;
 
     // Engine-thread state.
     private LlamaContextHandle context;
@@ -117,10 +119,11 @@ public final class Engine {
         this.config = config;
         this.afterStop = afterStop;
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
-        EngineThreads.start(this::run);
+        EngineThreads.start(this::run, () -> terminated.complete(null));
         try {
             started.join();
         } catch (CompletionException e) {
+            terminated.join(); // the thread is reusable before the caller can load again
             throw e.getCause() instanceof RuntimeException r ? r : new RillException("engine failed to start", e.getCause());
         }
     }
@@ -144,7 +147,7 @@ public final class Engine {
      */
     public Generation submit(GenerationRequest request, TokenCallback callback, Demand demand) {
         if (shutdown) {
-            throw new IllegalStateException("the model " + model.path() + " is closed");
+            throw closed();
         }
         int[] prompt = tokenize(request.prompt());
         if (prompt.length == 0) {
@@ -161,10 +164,18 @@ public final class Engine {
                     + config.queueCapacity() + " waiting); retry later or raise queueCapacity");
         }
         if (shutdown && queue.remove(sequence)) {
-            sequence.complete(FinishReason.MODEL_CLOSED, null);
+            Throwable failure = fatal;
+            sequence.complete(failure == null ? FinishReason.MODEL_CLOSED : FinishReason.ERROR, failure);
         }
         wake();
         return sequence;
+    }
+
+    private IllegalStateException closed() {
+        Throwable failure = fatal;
+        return failure == null ? new IllegalStateException("the model " + model.path() + " is closed")
+                : new IllegalStateException("the model " + model.path() + " is closed: its engine stopped on an "
+                        + "unexpected error: " + failure, failure);
     }
 
     private int[] tokenize(Prompt prompt) {
@@ -245,7 +256,8 @@ public final class Engine {
 
     /**
      * Stops accepting requests and ends every queued and running one with {@link FinishReason#MODEL_CLOSED}
-     * at the next step. Waits for the engine thread to free its context, unless called from that thread.
+     * at the next step. Waits for the engine thread to free the context and the model and to be back among the
+     * idle engine threads (so that a model loaded next reuses it), unless called from that thread.
      */
     public void close() {
         shutdown = true;
@@ -284,11 +296,9 @@ public final class Engine {
                 context.close();
             }
             started.completeExceptionally(t);
-            terminated.complete(null);
             return;
         }
         started.complete(null);
-        Throwable fatal = null;
         try {
             loop();
         } catch (Throwable t) {
@@ -296,18 +306,19 @@ public final class Engine {
             LOG.error("engine {} stopped on an unexpected error", config.name(), t);
         } finally {
             try {
-                tearDown(fatal);
+                tearDown();
             } catch (Throwable t) {
                 LOG.error("engine {} failed while stopping", config.name(), t);
-            } finally {
-                // Whatever happened above, close() must not wait for ever.
-                terminated.complete(null);
             }
         }
     }
 
-    /** Ends every sequence, detaches adapters and frees the batch, the context and then the model. */
-    private void tearDown(Throwable fatal) {
+    /**
+     * Ends every sequence, detaches adapters and frees the batch, the context and then the model. After an
+     * unexpected error every running and queued generation ends with {@link FinishReason#ERROR} and that error.
+     */
+    private void tearDown() {
+        Throwable fatal = this.fatal;
         shutdown = true;
         for (Sequence sequence : slots) {
             if (sequence != null) {
@@ -320,7 +331,7 @@ public final class Engine {
         }
         Sequence waiting;
         while ((waiting = queue.poll()) != null) {
-            waiting.complete(FinishReason.MODEL_CLOSED, null);
+            waiting.complete(fatal == null ? FinishReason.MODEL_CLOSED : FinishReason.ERROR, fatal);
         }
         for (LlamaAdapterHandle adapter : attached.keySet()) {
             try {
@@ -346,7 +357,10 @@ public final class Engine {
                 return;
             }
             if (active > 0 && !step()) {
-                // Every sequence waits for demand: sleep until a consumer, a submission or close wakes us.
+                // Every sequence waits for demand: sleep until a consumer, a submission or close wakes us. User
+                // code may have left the interrupt flag set (a callback's catch of InterruptedException); parking
+                // returns at once while it is set, so clear it first: only close() stops the engine.
+                Thread.interrupted();
                 LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS));
             }
         }
@@ -383,7 +397,7 @@ public final class Engine {
         sequence.admittedNanos = System.nanoTime();
         try {
             sequence.sampler = sequence.request.sampler().newSequence(sequence.seed);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // user code: whatever it throws ends this request only
             sequence.complete(FinishReason.ERROR, new RillException("the sampler could not start: " + e.getMessage(), e));
             return;
         }
@@ -656,11 +670,11 @@ public final class Engine {
         }
     }
 
-    /** Asks the sequence's demand; a demand that throws ends the sequence. */
+    /** Asks the sequence's demand; a demand that throws anything ends the sequence, and only it. */
     private boolean wants(Sequence sequence) {
         try {
             return sequence.demand.hasDemand();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             finish(sequence, FinishReason.ERROR, e);
             return false;
         }
@@ -753,7 +767,7 @@ public final class Engine {
                         : "token id " + choice.token() + ", outside the vocabulary [0, " + vocab + ")"));
             }
             sequence.sampler.accept(choice.token());
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // the sampler is user code: whatever it throws ends this sequence only
             finish(sequence, FinishReason.ERROR, e);
             return;
         }
@@ -817,7 +831,7 @@ public final class Engine {
         if (sequence.sampler != null) {
             try {
                 sequence.sampler.close();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 LOG.warn("a sampler failed to close", e);
             }
             sequence.sampler = null;

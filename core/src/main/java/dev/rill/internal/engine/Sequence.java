@@ -33,6 +33,7 @@ final class Sequence implements Generation {
     final long seed;
     final long submittedNanos;
     private final CompletableFuture<GenerationResult> result = new CompletableFuture<>();
+    private final ResultFuture view = new ResultFuture(this);
     private final java.util.concurrent.atomic.AtomicBoolean completing = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean cancelRequested;
     private final java.util.concurrent.atomic.AtomicReference<AdapterSwitch> pendingSwitch =
@@ -134,7 +135,25 @@ final class Sequence implements Generation {
 
     @Override
     public CompletableFuture<GenerationResult> result() {
-        return result.copy();
+        return view;
+    }
+
+    /** The caller's future: one per generation, and cancelling it cancels the generation. */
+    private static final class ResultFuture extends CompletableFuture<GenerationResult> {
+        private final Sequence sequence;
+
+        ResultFuture(Sequence sequence) {
+            this.sequence = sequence;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            if (cancelled) {
+                sequence.cancel();
+            }
+            return cancelled;
+        }
     }
 
     @Override
@@ -152,7 +171,7 @@ final class Sequence implements Generation {
     }
 
     @Override
-    public GenerationResult await(Duration timeout) {
+    public GenerationResult await(Duration timeout) throws TimeoutException {
         engine.checkNotEngineThread();
         try {
             return unwrap(result.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
@@ -161,8 +180,10 @@ final class Sequence implements Generation {
             cancel();
             throw new IllegalStateException("interrupted while waiting for the generation; it was cancelled", e);
         } catch (TimeoutException e) {
-            cancel();
-            throw new IllegalStateException("the generation took longer than " + timeout + "; it was cancelled", e);
+            TimeoutException timedOut = new TimeoutException("the generation did not end within " + timeout
+                    + "; it goes on (cancel() stops it)");
+            timedOut.initCause(e);
+            throw timedOut;
         } catch (ExecutionException e) {
             throw new IllegalStateException("unreachable: results never complete exceptionally", e);
         }
@@ -193,7 +214,11 @@ final class Sequence implements Generation {
                 firstTokenNanos == 0 ? Duration.ZERO : Duration.ofNanos(firstTokenNanos - submittedNanos),
                 promptEval, generation, Duration.ofNanos(now - submittedNanos), promptRate, generationRate);
         engine.completed(); // counted before the caller can see the result
-        return result.complete(new GenerationResult(reason, text.toString(), prompt.length, generated, seed,
-                timings, Optional.ofNullable(failure)));
+        GenerationResult ended = new GenerationResult(reason, text.toString(), prompt.length, generated, seed,
+                timings, Optional.ofNullable(failure));
+        // The caller's future first: what was registered on it (an adapter lease, say) has run when await() returns.
+        view.complete(ended); // false when the caller cancelled it
+        result.complete(ended);
+        return true;
     }
 }

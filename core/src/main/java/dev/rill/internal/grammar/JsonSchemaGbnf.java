@@ -19,8 +19,8 @@ import java.util.Set;
  * Schema, with the conventions of llama.cpp's converter ({@code common/json-schema-to-grammar.cpp} in b4916):
  *
  * <ul>
- *   <li>optional whitespace after every value and punctuation mark: nothing, one space, or one or two line
- *       breaks followed by up to 20 spaces or tabs;
+ *   <li>optional whitespace after every value and punctuation mark: nothing or one space when compact (the
+ *       default); else also one or two line breaks followed by up to 20 spaces or tabs, as in llama.cpp;
  *   <li>object properties in the order the schema lists them; the required ones always, the others optionally;
  *       no property the schema does not list unless {@code additionalProperties} says so (also when
  *       {@code additionalProperties} is absent, as in llama.cpp);
@@ -51,11 +51,15 @@ public final class JsonSchemaGbnf {
     private static final List<String> TYPES = List.of("object", "array", "string", "number", "integer", "boolean",
             "null");
 
-    /** Shared rules, by name: each added to the grammar the first time it is used. */
+    /** The whitespace allowed after each value and punctuation mark: compact, or with line breaks and indents. */
+    private static final String COMPACT_WS = "| \" \"";
+    private static final String INDENTED_WS = "| \" \" | \"\\n\"{1,2} [ \\t]{0,20}";
+
+    /** Shared rules, by name: each added to the grammar the first time it is used ({@code ws} is chosen per call). */
     private static final Map<String, String> SHARED = new LinkedHashMap<>();
 
     static {
-        SHARED.put("ws", "| \" \" | \"\\n\"{1,2} [ \\t]{0,20}");
+        SHARED.put("ws", COMPACT_WS);
         SHARED.put("json-char", "[^\"\\\\\\x7F\\x00-\\x1F] | [\\\\] ([\"\\\\bfnrt] | \"u\" [0-9a-fA-F]{4})");
         SHARED.put("json-string", "\"\\\"\" json-char* \"\\\"\" ws");
         SHARED.put("json-int-part", "[0] | [1-9] [0-9]{0,15}");
@@ -80,13 +84,20 @@ public final class JsonSchemaGbnf {
         names.add("root");
     }
 
+    /** {@link #convert(String, boolean)} for compact output. */
+    public static String convert(String schemaJson) {
+        return convert(schemaJson, true);
+    }
+
     /**
      * The GBNF grammar (start rule {@code root}) for the JSON values {@code schemaJson} describes.
      *
+     * @param compact allow at most one space after each value and punctuation mark; else also line breaks and
+     *     up to 20 spaces or tabs, which a weak model may fill its whole budget with
      * @throws IllegalArgumentException when {@code schemaJson} is not JSON, or uses a keyword or a form this
      *     converter does not support; the message names the place as a JSON pointer ({@code #/properties/name})
      */
-    public static String convert(String schemaJson) {
+    public static String convert(String schemaJson, boolean compact) {
         JsonNode schema;
         try {
             schema = JSON.readTree(schemaJson);
@@ -100,7 +111,8 @@ public final class JsonSchemaGbnf {
         String top = converter.visit(schema, "#", "");
         StringBuilder out = new StringBuilder("root ::= ").append(top).append('\n');
         converter.rules.forEach((name, body) -> out.append(name).append(" ::= ").append(body).append('\n'));
-        converter.usedShared.forEach(name -> out.append(name).append(" ::= ").append(SHARED.get(name)).append('\n'));
+        converter.usedShared.forEach(name -> out.append(name).append(" ::= ")
+                .append(name.equals("ws") && !compact ? INDENTED_WS : SHARED.get(name)).append('\n'));
         return out.toString();
     }
 

@@ -11,11 +11,13 @@ class JsonSchemaGbnfTest {
     @Test
     void everySupportedFormGivesAValidGrammar() {
         for (String schema : GbnfCorpus.SCHEMAS) {
-            String gbnf = JsonSchemaGbnf.convert(schema);
-            try {
-                GbnfValidator.validate(gbnf);
-            } catch (InvalidGrammarException e) {
-                throw new AssertionError(schema + "\n" + gbnf + "\n" + e.getMessage(), e);
+            for (boolean compact : new boolean[] {true, false}) {
+                String gbnf = JsonSchemaGbnf.convert(schema, compact);
+                try {
+                    GbnfValidator.validate(gbnf);
+                } catch (InvalidGrammarException e) {
+                    throw new AssertionError(schema + "\n" + gbnf + "\n" + e.getMessage(), e);
+                }
             }
         }
     }
@@ -25,8 +27,17 @@ class JsonSchemaGbnfTest {
         assertEquals("""
                 root ::= value
                 value ::= ("\\"abc\\"" | "\\"xyz\\"") ws
-                ws ::= | " " | "\\n"{1,2} [ \\t]{0,20}
+                ws ::= | " "
                 """, JsonSchemaGbnf.convert("{\"type\":\"string\",\"enum\":[\"abc\",\"xyz\"]}"));
+    }
+
+    @Test
+    void indentedOutputAllowsLineBreaksAndIndentsAsLlamaCppDoes() {
+        assertEquals("""
+                root ::= value
+                value ::= ("\\"abc\\"" | "\\"xyz\\"") ws
+                ws ::= | " " | "\\n"{1,2} [ \\t]{0,20}
+                """, JsonSchemaGbnf.convert("{\"type\":\"string\",\"enum\":[\"abc\",\"xyz\"]}", false));
     }
 
     @Test

@@ -22,7 +22,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Thread-safe: llama.cpp's model and vocabulary functions are read-only. Every call holds a read lock and
  * {@link #close()} takes the write lock, so the model is never freed under a running call; a call after close
- * throws {@link IllegalStateException}. Free order: every context on this model must be freed first.
+ * throws {@link IllegalStateException}. Free order: every context on this model must be freed first; the adapters
+ * and grammars still open are freed with it.
  */
 public final class LlamaModelHandle implements AutoCloseable {
     private static final byte[] GGUF_MAGIC = {'G', 'G', 'U', 'F'};
@@ -34,6 +35,7 @@ public final class LlamaModelHandle implements AutoCloseable {
     private final int vocabSize;
     private final int bos;
     private final java.util.Set<LlamaAdapterHandle> adapters = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<LlamaGrammarHandle> grammars = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final GgufHeader header;
 
@@ -364,6 +366,14 @@ public final class LlamaModelHandle implements AutoCloseable {
         adapters.remove(adapter);
     }
 
+    void track(LlamaGrammarHandle grammar) {
+        grammars.add(grammar);
+    }
+
+    void untrack(LlamaGrammarHandle grammar) {
+        grammars.remove(grammar);
+    }
+
     /** Whether {@link #close()} ran. */
     public boolean isClosed() {
         lock.readLock().lock();
@@ -380,9 +390,12 @@ public final class LlamaModelHandle implements AutoCloseable {
         lock.writeLock().lock();
         try {
             if (model != null) {
-                // Adapters are the model's dependants: free the ones their owners left open first.
+                // Adapters and grammars are the model's dependants: free the ones still open first.
                 for (LlamaAdapterHandle adapter : java.util.List.copyOf(adapters)) {
                     adapter.free();
+                }
+                for (LlamaGrammarHandle grammar : java.util.List.copyOf(grammars)) {
+                    grammar.free();
                 }
                 Llama.modelFree(model);
                 model = null;

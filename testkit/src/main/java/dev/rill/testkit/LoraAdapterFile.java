@@ -8,8 +8,9 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A LoRA adapter for a llama-architecture model, written as GGUF with {@code general.type = "adapter"},
- * {@code adapter.type = "lora"} and {@code adapter.lora.alpha}.
+ * A LoRA adapter file for a llama-architecture model, written as GGUF with {@code general.type = "adapter"},
+ * {@code adapter.type = "lora"} and {@code adapter.lora.alpha}. (Not {@code dev.rill.LoraAdapter}, the adapter a
+ * model loads from such a file.)
  *
  * <p>For a base matrix {@code W} with {@code out} rows of {@code in} values (ggml dims {@code {in, out}}), a
  * {@link Target} holds {@code A} ({@code rank} rows of {@code in} values) and {@code B} ({@code out} rows of
@@ -18,7 +19,7 @@ import java.util.Set;
  * value given to {@code llama_set_adapter_lora}. They are stored as F32 tensors {@code <W>.lora_a} (dims
  * {@code {in, rank}}) and {@code <W>.lora_b} (dims {@code {rank, out}}).
  */
-public record LoraAdapter(String name, float alpha, List<Target> targets) {
+public record LoraAdapterFile(String name, float alpha, List<Target> targets) {
 
     /**
      * The low-rank update of one base tensor.
@@ -61,7 +62,7 @@ public record LoraAdapter(String name, float alpha, List<Target> targets) {
         }
     }
 
-    public LoraAdapter {
+    public LoraAdapterFile {
         Objects.requireNonNull(name, "name");
         targets = List.copyOf(targets);
         if (targets.isEmpty()) {
