@@ -4,7 +4,6 @@ import dev.rill.internal.grammar.GbnfValidator;
 import dev.rill.internal.grammar.JsonSchemaGbnf;
 import dev.rill.internal.llama.LlamaGrammarHandle;
 import dev.rill.internal.llama.LlamaModelHandle;
-import dev.rill.internal.llama.NativeSamplers;
 import dev.rill.sampling.Logits;
 import dev.rill.sampling.Sampler;
 import dev.rill.sampling.SequenceSampler;
@@ -174,7 +173,7 @@ public final class Grammar implements Sampler {
         try {
             LlamaGrammarHandle grammar = LlamaGrammarHandle.create(handle, gbnf);
             try {
-                return new Constrained(grammar, inner, handle.vocabSize());
+                return new Constrained(grammar, inner);
             } catch (RuntimeException | Error e) {
                 grammar.close();
                 throw e;
@@ -225,18 +224,14 @@ public final class Grammar implements Sampler {
         }
     }
 
-    /** One sequence: its native grammar state, a native token array for the mask, and the Java sampler's state. */
+    /** One sequence: its native grammar state (which masks the logits) and the Java sampler's state. */
     private static final class Constrained implements SequenceSampler {
         private final SequenceSampler inner;
-        private final NativeSamplers.TokenArray tokens;
         private LlamaGrammarHandle grammar;
-        private boolean idsFilled;
-        private int size;
 
-        Constrained(LlamaGrammarHandle grammar, SequenceSampler inner, int vocabSize) {
+        Constrained(LlamaGrammarHandle grammar, SequenceSampler inner) {
             this.grammar = grammar;
             this.inner = inner;
-            this.tokens = new NativeSamplers.TokenArray(vocabSize);
         }
 
         @Override
@@ -244,42 +239,21 @@ public final class Grammar implements Sampler {
             if (grammar == null) {
                 throw new IllegalStateException("the grammar of this sequence was closed");
             }
-            float[] values = logits.array();
-            size = logits.size();
-            if (idsFilled) {
-                tokens.refillLogits(values, size);
-            } else {
-                tokens.fill(values, size);
-                idsFilled = true;
-            }
-            grammar.apply(tokens);
-            int allowed = 0;
-            for (int i = 0; i < size; i++) {
-                if (tokens.logit(i) == Float.NEGATIVE_INFINITY) {
-                    values[i] = Float.NEGATIVE_INFINITY;
-                } else {
-                    allowed++;
-                }
-            }
-            if (allowed == 0) {
+            if (grammar.mask(logits.array(), logits.size()) == 0) {
                 throw new IllegalStateException("the grammar allows no token here");
             }
             TokenChoice choice = inner.choose(logits);
-            if (!allowed(choice.token())) {
+            if (!grammar.allows(choice.token())) {
                 throw new IllegalStateException("the sampler chose token " + choice.token()
                         + ", which the grammar does not allow here");
             }
             return choice;
         }
 
-        private boolean allowed(int token) {
-            return token >= 0 && token < size && tokens.logit(token) != Float.NEGATIVE_INFINITY;
-        }
-
         @Override
         public void accept(int token) {
             // llama.cpp ends the process when a grammar is fed a token it does not allow: check first.
-            if (grammar == null || !allowed(token)) {
+            if (grammar == null || !grammar.allows(token)) {
                 throw new IllegalStateException("token " + token + " is not one the grammar allowed at the last step");
             }
             grammar.accept(token);
@@ -291,7 +265,6 @@ public final class Grammar implements Sampler {
             if (grammar != null) {
                 grammar.close();
                 grammar = null;
-                tokens.close();
                 inner.close();
             }
         }

@@ -1,6 +1,5 @@
 package dev.rill.internal.engine;
 
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import dev.rill.AdapterSet;
 import dev.rill.Demand;
@@ -12,28 +11,20 @@ import dev.rill.Prompt;
 import dev.rill.PromptTooLongException;
 import dev.rill.RejectedGenerationException;
 import dev.rill.RillException;
-import dev.rill.StreamToken;
-import dev.rill.TokenAlternative;
 import dev.rill.TokenCallback;
 import dev.rill.internal.llama.DecodeException;
-import dev.rill.internal.llama.LlamaAdapterHandle;
 import dev.rill.internal.llama.LlamaBatch;
 import dev.rill.internal.llama.LlamaCallException;
 import dev.rill.internal.llama.LlamaContextHandle;
 import dev.rill.internal.llama.LlamaModelHandle;
 import dev.rill.sampling.Logits;
-import dev.rill.sampling.TokenChoice;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -50,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * callback. A sequence that ends leaves its slot and its KV cells at once.
  *
  * <p>The engine owns the context, the batch and each sequence's sampler state; all are touched by its thread
- * alone and freed by it when it stops.
+ * alone and freed by it when it stops. It is the loop and the sequences' lifecycle; the rest is delegated:
+ * {@link BatchPlanner} fills each step's batch, {@link AdapterScheduler} chooses and applies the step's adapter
+ * set, {@link TokenEmitter} turns logits into the callback's tokens, and {@link EngineStatistics} counts.
  */
 public final class Engine {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
@@ -84,29 +77,14 @@ public final class Engine {
     private int active;
     private int vocab;
     private int sequenceContext;
-    private int nextPromptSlot;
     private final List<Sequence> inBatch = new ArrayList<>();
     private final List<Sequence> runnable = new ArrayList<>();
-    /** Adapters attached to the context, with their current scales; the engine holds a reference on each. */
-    private final Map<LlamaAdapterHandle, Float> attached = new IdentityHashMap<>();
-    private List<ResolvedAdapter> appliedSet = List.of();
+    private AdapterScheduler adapters;
+    private BatchPlanner planner;
+    private TokenEmitter emitter;
     private long stepNumber;
-    private volatile long adapterSwitches;
 
-    // Statistics: written by the engine thread, read by any.
-    private volatile int activeGauge;
-    private volatile int kvCellsInUse;
-    private volatile long steps;
-    private volatile long promptTokens;
-    private volatile long generatedTokens;
-    private final java.util.concurrent.atomic.AtomicLong completed = new java.util.concurrent.atomic.AtomicLong();
-    private volatile long decodeNanos;
-    private volatile double recentStepsPerSecond;
-    private volatile double recentTokensPerStep;
-    private long windowStart;
-    private long windowSteps;
-    private long windowTokens;
-    private static final long WINDOW_NANOS = 1_000_000_000L;
+    private final EngineStatistics statistics = new EngineStatistics();
 
     /**
      * Starts the engine thread and waits until it created its context.
@@ -214,7 +192,7 @@ public final class Engine {
 
     /** Counts a generation that ended; called once per generation by {@link Sequence#complete}. */
     void completed() {
-        completed.incrementAndGet();
+        statistics.completed();
     }
 
     /** Wakes the engine thread if it waits for demand. */
@@ -227,9 +205,9 @@ public final class Engine {
 
     /** A snapshot of the engine's gauges and counters. */
     public EngineStats stats() {
-        return new EngineStats(activeGauge, queue.size(), slots == null ? 0 : slots.length, kvCellsInUse,
-                context == null ? 0 : context.contextSize(), steps, promptTokens, generatedTokens, completed.get(),
-                adapterSwitches, Duration.ofNanos(decodeNanos), recentStepsPerSecond, recentTokensPerStep);
+        AdapterScheduler scheduler = adapters;
+        return statistics.snapshot(queue.size(), slots == null ? 0 : slots.length,
+                context == null ? 0 : context.contextSize(), scheduler == null ? 0 : scheduler.switches());
     }
 
     void checkNotEngineThread() {
@@ -288,6 +266,9 @@ public final class Engine {
             slots = new Sequence[context.sequences()];
             slotLogits = new Logits[slots.length];
             sequenceContext = context.cellsPerSequence();
+            adapters = new AdapterScheduler(context);
+            planner = new BatchPlanner(batch);
+            emitter = new TokenEmitter(context, vocab, sequenceContext, statistics, this::finish);
         } catch (Throwable t) {
             if (batch != null) {
                 batch.close();
@@ -333,19 +314,12 @@ public final class Engine {
         while ((waiting = queue.poll()) != null) {
             waiting.complete(fatal == null ? FinishReason.MODEL_CLOSED : FinishReason.ERROR, fatal);
         }
-        for (LlamaAdapterHandle adapter : attached.keySet()) {
-            try {
-                context.removeAdapter(adapter);
-            } catch (RuntimeException e) {
-                LOG.warn("could not detach {}", adapter, e);
-            }
-        }
+        adapters.detachAll();
         try {
             batch.close();
             context.close();
         } finally {
-            attached.keySet().forEach(LlamaAdapterHandle::release);
-            attached.clear();
+            adapters.releaseAttached();
             afterStop.run();
         }
     }
@@ -401,7 +375,7 @@ public final class Engine {
             sequence.complete(FinishReason.ERROR, new RillException("the sampler could not start: " + e.getMessage(), e));
             return;
         }
-        String unavailable = retainAll(sequence.adapters);
+        String unavailable = AdapterScheduler.retainAll(sequence.adapters);
         if (unavailable != null) {
             sequence.complete(FinishReason.ERROR, new IllegalStateException("the LoRA adapter " + unavailable
                     + " was closed before the generation started"));
@@ -415,7 +389,7 @@ public final class Engine {
         sequence.slot = slot;
         slots[slot] = sequence;
         active++;
-        activeGauge = active;
+        statistics.active(active);
     }
 
     /**
@@ -437,7 +411,6 @@ public final class Engine {
     private boolean runStep() {
         batch.clear();
         stepNumber++;
-        int promptInBatch = 0;
         for (Sequence sequence : slots) {
             if (sequence == null) {
                 continue;
@@ -457,9 +430,9 @@ public final class Engine {
         if (runnable.isEmpty()) {
             return active == 0;
         }
-        List<ResolvedAdapter> group = chooseGroup();
+        List<ResolvedAdapter> group = adapters.chooseGroup(runnable);
         try {
-            applyAdapters(group);
+            adapters.apply(group, slots);
         } catch (RuntimeException e) {
             for (Sequence sequence : List.copyOf(runnable)) {
                 if (sequence.adapters.equals(group)) {
@@ -468,42 +441,7 @@ public final class Engine {
             }
             return true;
         }
-        for (Sequence sequence : runnable) {
-            if (sequence.slot >= 0 && !sequence.prefilling() && sequence.adapters.equals(group)) {
-                sequence.batchStart = sequence.nextPosition;
-                sequence.logitsIndex = batch.add(sequence.pendingToken, sequence.nextPosition, sequence.slot, true);
-                sequence.lastServedStep = stepNumber;
-                inBatch.add(sequence);
-            }
-        }
-        // Prompt chunks fill the room the running sequences left, one sequence after another, starting with a
-        // different slot each step so that no prompt waits behind another for ever.
-        for (int i = 0; i < slots.length && batch.remaining() > 0; i++) {
-            Sequence sequence = slots[(nextPromptSlot + i) % slots.length];
-            if (sequence == null || !sequence.prefilling() || !runnable.contains(sequence)
-                    || !sequence.adapters.equals(group)) {
-                continue;
-            }
-            int count = Math.min(batch.remaining(), sequence.feed.length - sequence.prompted);
-            sequence.batchStart = sequence.prompted;
-            sequence.lastServedStep = stepNumber;
-            for (int j = 0; j < count; j++) {
-                int position = sequence.prompted + j;
-                boolean last = position == sequence.feed.length - 1;
-                int index = batch.add(sequence.feed[position], position, sequence.slot, last);
-                if (last) {
-                    sequence.logitsIndex = index;
-                }
-            }
-            if (sequence.firstDecodeNanos == 0) {
-                sequence.firstDecodeNanos = System.nanoTime();
-            }
-            sequence.prompted += count;
-            sequence.nextPosition = sequence.prompted;
-            promptInBatch += count;
-            inBatch.add(sequence);
-        }
-        nextPromptSlot = (nextPromptSlot + 1) % slots.length;
+        int promptInBatch = planner.plan(slots, runnable, group, stepNumber, inBatch);
         if (batch.size() == 0) {
             return active == 0;
         }
@@ -511,7 +449,7 @@ public final class Engine {
         if (!decodeWithRetry()) {
             return true;
         }
-        record(batchTokens, promptInBatch);
+        statistics.step(batchTokens, promptInBatch, context.usedCells());
         long now = System.nanoTime();
         for (Sequence sequence : inBatch) {
             sequence.batchStart = -1;
@@ -528,111 +466,20 @@ public final class Engine {
             }
             int index = sequence.logitsIndex;
             sequence.logitsIndex = -1;
-            sample(sequence, index);
+            emitter.emit(sequence, index);
         }
         return true;
     }
 
-    /**
-     * The adapter set this step runs: the set of the runnable sequence served longest ago (lowest slot among
-     * equals), so that every group gets its turn and none starves. Sequences of other sets sit this step out.
-     */
-    private List<ResolvedAdapter> chooseGroup() {
-        Sequence oldest = runnable.getFirst();
-        boolean mixed = false;
-        for (Sequence sequence : runnable) {
-            if (!sequence.adapters.equals(oldest.adapters)) {
-                mixed = true;
-            }
-            if (sequence.lastServedStep < oldest.lastServedStep) {
-                oldest = sequence;
-            }
-        }
-        return mixed ? oldest.adapters : runnable.getFirst().adapters;
-    }
-
-    /**
-     * Makes the context run {@code group}. Adapters of the group are attached (or re-scaled); every other
-     * attached adapter is set to scale 0. An adapter that no sequence uses any more is detached, but never in
-     * a step that also attaches one: llama.cpp b4916 reuses its graph allocation when a new graph has as many
-     * nodes as the last, and detaching one adapter while attaching another on a different tensor makes exactly
-     * such a graph, which aborts the process. Each change of the attached set therefore changes its size.
-     */
-    private void applyAdapters(List<ResolvedAdapter> group) {
-        if (group.equals(appliedSet) && attached.size() == group.size()) {
-            return;
-        }
-        boolean attaching = false;
-        for (ResolvedAdapter adapter : group) {
-            Float current = attached.get(adapter.handle());
-            if (current == null) {
-                if (!adapter.handle().retain()) {
-                    throw new IllegalStateException("the LoRA adapter " + adapter.handle().path() + " was freed");
-                }
-                try {
-                    context.setAdapter(adapter.handle(), adapter.scale());
-                } catch (RuntimeException e) {
-                    adapter.handle().release();
-                    throw e;
-                }
-                attached.put(adapter.handle(), adapter.scale());
-                attaching = true;
-            } else if (Float.compare(current, adapter.scale()) != 0) {
-                context.setAdapter(adapter.handle(), adapter.scale());
-                attached.put(adapter.handle(), adapter.scale());
-            }
-        }
-        List<LlamaAdapterHandle> unused = new ArrayList<>();
-        for (Map.Entry<LlamaAdapterHandle, Float> entry : attached.entrySet()) {
-            LlamaAdapterHandle handle = entry.getKey();
-            if (inGroup(group, handle)) {
-                continue;
-            }
-            if (!attaching && !usedByAnySequence(handle)) {
-                unused.add(handle);
-            } else if (entry.getValue() != 0f) {
-                context.setAdapter(handle, 0f);
-                entry.setValue(0f);
-            }
-        }
-        for (LlamaAdapterHandle handle : unused) {
-            context.removeAdapter(handle);
-            attached.remove(handle);
-            handle.release();
-        }
-        if (!group.equals(appliedSet)) {
-            adapterSwitches++;
-        }
-        appliedSet = group;
-    }
-
-    private static boolean inGroup(List<ResolvedAdapter> group, LlamaAdapterHandle handle) {
-        for (ResolvedAdapter adapter : group) {
-            if (adapter.handle() == handle) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private boolean usedByAnySequence(LlamaAdapterHandle handle) {
-        for (Sequence sequence : slots) {
-            if (sequence != null && inGroup(sequence.adapters, handle)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Applies a caller's adapter switch; false when the sequence ended because of it. */
     private boolean applySwitch(Sequence sequence, Sequence.AdapterSwitch change) {
-        String unavailable = retainAll(change.adapters());
+        String unavailable = AdapterScheduler.retainAll(change.adapters());
         if (unavailable != null) {
             finish(sequence, FinishReason.ERROR, new IllegalStateException("cannot switch to the LoRA adapter "
                     + unavailable + ": it was closed"));
             return false;
         }
-        releaseAll(sequence.adapters);
+        AdapterScheduler.releaseAll(sequence.adapters);
         sequence.adapters = change.adapters();
         if (change.reevaluate() && sequence.generated > 0) {
             // Evaluate the prompt and every token so far again, under the new adapters.
@@ -649,25 +496,6 @@ public final class Engine {
             sequence.nextPosition = 0;
         }
         return true;
-    }
-
-    /** Retains every adapter; on failure releases those taken and returns the path of the one that failed. */
-    private static String retainAll(List<ResolvedAdapter> adapters) {
-        for (int i = 0; i < adapters.size(); i++) {
-            if (!adapters.get(i).handle().retain()) {
-                for (int j = 0; j < i; j++) {
-                    adapters.get(j).handle().release();
-                }
-                return adapters.get(i).handle().path().toString();
-            }
-        }
-        return null;
-    }
-
-    private static void releaseAll(List<ResolvedAdapter> adapters) {
-        for (ResolvedAdapter adapter : adapters) {
-            adapter.handle().release();
-        }
     }
 
     /** Asks the sequence's demand; a demand that throws anything ends the sequence, and only it. */
@@ -713,7 +541,7 @@ public final class Engine {
             }
             return false;
         } finally {
-            decodeNanos += System.nanoTime() - start;
+            statistics.decoded(System.nanoTime() - start);
         }
     }
 
@@ -726,102 +554,6 @@ public final class Engine {
                     LOG.warn("could not roll back sequence {}", sequence.slot, e);
                 }
             }
-        }
-    }
-
-    private void record(int batchTokens, int promptInBatch) {
-        long now = System.nanoTime();
-        steps++;
-        promptTokens += promptInBatch;
-        kvCellsInUse = context.usedCells();
-        if (windowStart == 0) {
-            windowStart = now;
-        }
-        windowSteps++;
-        windowTokens += batchTokens;
-        if (now - windowStart >= WINDOW_NANOS) {
-            recentStepsPerSecond = windowSteps / ((now - windowStart) / 1e9);
-            recentTokensPerStep = (double) windowTokens / windowSteps;
-            windowStart = now;
-            windowSteps = 0;
-            windowTokens = 0;
-        }
-    }
-
-    private void sample(Sequence sequence, int index) {
-        MemorySegment row;
-        TokenChoice choice;
-        List<TokenAlternative> alternatives = List.of();
-        try {
-            row = context.logits(index);
-            Logits logits = sequence.logits;
-            logits.resize(vocab);
-            MemorySegment.copy(row, JAVA_FLOAT, 0, logits.array(), 0, vocab);
-            int wanted = sequence.request.topAlternatives();
-            if (wanted > 0) {
-                alternatives = Alternatives.top(logits.array(), vocab, wanted, context::piece);
-            }
-            choice = sequence.sampler.choose(logits);
-            if (choice == null || choice.token() >= vocab) {
-                throw new IllegalStateException("the sampler chose " + (choice == null ? "nothing"
-                        : "token id " + choice.token() + ", outside the vocabulary [0, " + vocab + ")"));
-            }
-            sequence.sampler.accept(choice.token());
-        } catch (Throwable e) { // the sampler is user code: whatever it throws ends this sequence only
-            finish(sequence, FinishReason.ERROR, e);
-            return;
-        }
-        int token = choice.token();
-        float logit = row.getAtIndex(JAVA_FLOAT, token);
-        long now = System.nanoTime();
-        if (sequence.firstTokenNanos == 0) {
-            sequence.firstTokenNanos = now;
-        }
-        sequence.lastTokenNanos = now;
-        sequence.generated++;
-        sequence.recordGenerated(token);
-        generatedTokens++;
-
-        boolean endOfGeneration = context.isEndOfGeneration(token);
-        String piece = endOfGeneration ? "" : sequence.utf8.append(context.piece(token));
-        StopMatcher.Result offered = sequence.stops.offer(piece);
-        String released = offered.released();
-        FinishReason reason = null;
-        if (offered.stopped()) {
-            reason = FinishReason.STOP_STRING;
-        } else {
-            if (endOfGeneration) {
-                reason = FinishReason.END_OF_SEQUENCE;
-            } else if (sequence.generated >= sequence.request.maxTokens()) {
-                reason = FinishReason.MAX_TOKENS;
-            } else if (sequence.nextPosition >= sequenceContext) {
-                reason = FinishReason.CONTEXT_FULL;
-            }
-            if (reason != null) {
-                StopMatcher.Result tail = sequence.stops.offer(sequence.utf8.finish());
-                released += tail.released();
-                if (tail.stopped()) {
-                    reason = FinishReason.STOP_STRING;
-                } else {
-                    released += sequence.stops.flush();
-                }
-            }
-        }
-        StreamToken streamToken = new StreamToken(sequence.generated - 1, token, released, choice.probability(), logit,
-                endOfGeneration, alternatives);
-        try {
-            sequence.callback.onToken(streamToken, sequence);
-        } catch (Throwable t) {
-            finish(sequence, FinishReason.ERROR, t);
-            return;
-        }
-        sequence.text.append(released);
-        if (reason != null) {
-            finish(sequence, reason, null);
-        } else if (sequence.cancelRequested()) {
-            finish(sequence, FinishReason.CANCELLED, null);
-        } else {
-            sequence.pendingToken = token;
         }
     }
 
@@ -838,17 +570,17 @@ public final class Engine {
         }
         if (sequence.adaptersRetained) {
             sequence.adaptersRetained = false;
-            releaseAll(sequence.adapters);
+            AdapterScheduler.releaseAll(sequence.adapters);
         }
         int slot = sequence.slot;
         if (slot >= 0) {
             slots[slot] = null;
             sequence.slot = -1;
             active--;
-            activeGauge = active;
+            statistics.active(active);
             try {
                 context.clearSequence(slot);
-                kvCellsInUse = context.usedCells();
+                statistics.kvCellsInUse(context.usedCells());
             } catch (RuntimeException e) {
                 LOG.warn("could not clear the KV cells of sequence {}", slot, e);
             }

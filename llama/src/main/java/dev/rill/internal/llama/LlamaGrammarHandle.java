@@ -14,10 +14,54 @@ import java.lang.foreign.MemorySegment;
 public final class LlamaGrammarHandle implements AutoCloseable {
     private final LlamaModelHandle model;
     private MemorySegment sampler; // guarded by this; null once freed
+    private final NativeSamplers.TokenArray tokens;
+    private boolean idsFilled;
+    private int size;
 
     private LlamaGrammarHandle(LlamaModelHandle model, MemorySegment sampler) {
         this.model = model;
         this.sampler = sampler;
+        this.tokens = new NativeSamplers.TokenArray(model.vocabSize());
+    }
+
+    /**
+     * Masks {@code values[0, size)} in place: every token the grammar does not allow next becomes negative
+     * infinity. The ids of the native candidate array are written once; later calls refill the logits only.
+     *
+     * @return how many tokens the grammar allows
+     * @throws IllegalStateException when the grammar's model is closed
+     */
+    public int mask(float[] values, int size) {
+        // Under the model's read lock: its close frees this grammar (and the candidate array) under the write lock.
+        return model.withModel(pointer -> {
+            MemorySegment grammar = open();
+            this.size = size;
+            if (idsFilled) {
+                tokens.refillLogits(values, size);
+            } else {
+                tokens.fill(values, size);
+                idsFilled = true;
+            }
+            NativeSamplers.apply(grammar, tokens.pointer());
+            return masked(values, size);
+        });
+    }
+
+    private int masked(float[] values, int size) {
+        int allowed = 0;
+        for (int i = 0; i < size; i++) {
+            if (tokens.logit(i) == Float.NEGATIVE_INFINITY) {
+                values[i] = Float.NEGATIVE_INFINITY;
+            } else {
+                allowed++;
+            }
+        }
+        return allowed;
+    }
+
+    /** Whether the last {@link #mask} allowed {@code token}; false once the grammar is freed. */
+    public synchronized boolean allows(int token) {
+        return sampler != null && token >= 0 && token < size && tokens.logit(token) != Float.NEGATIVE_INFINITY;
     }
 
     /**
@@ -30,18 +74,6 @@ public final class LlamaGrammarHandle implements AutoCloseable {
             LlamaGrammarHandle grammar = new LlamaGrammarHandle(model, NativeSamplers.grammar(model, gbnf));
             model.track(grammar);
             return grammar;
-        });
-    }
-
-    /**
-     * {@code llama_sampler_apply}: masks the tokens the grammar does not allow next.
-     *
-     * @throws IllegalStateException when the grammar's model is closed
-     */
-    public void apply(NativeSamplers.TokenArray tokens) {
-        model.withModel(pointer -> {
-            NativeSamplers.apply(open(), tokens.pointer());
-            return null;
         });
     }
 
@@ -85,6 +117,7 @@ public final class LlamaGrammarHandle implements AutoCloseable {
         if (s != null) {
             sampler = null;
             NativeSamplers.free(s);
+            tokens.close();
             model.untrack(this);
         }
     }
