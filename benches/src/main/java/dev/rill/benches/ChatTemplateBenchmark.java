@@ -41,7 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * test kit's rigged byte-vocabulary model, one token per byte, which costs more tokens than a real vocabulary's.
  *
  * <pre>
- * ./build -q -pl core test-compile &amp;&amp; ./build -q -pl benches -am install -DskipTests
+ * ./build -q -pl core test-compile &amp;&amp; ./build -q -pl benches -am package -DskipTests
  * java -jar benches/target/benchmarks.jar ChatTemplateBenchmark
  * </pre>
  */
