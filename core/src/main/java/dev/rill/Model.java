@@ -1,5 +1,6 @@
 package dev.rill;
 
+import dev.rill.internal.chat.ChatTemplates;
 import dev.rill.internal.engine.Engine;
 import dev.rill.internal.engine.ResolvedAdapter;
 import dev.rill.internal.llama.CacheType;
@@ -8,6 +9,7 @@ import dev.rill.internal.llama.LlamaContextHandle;
 import dev.rill.internal.llama.LlamaModelHandle;
 import dev.rill.internal.llama.LlamaRuntime;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -93,11 +95,6 @@ public final class Model implements AutoCloseable {
         return new SpecialTokens(ids.bos(), ids.eos(), ids.eot(), ids.newline(), ids.pad());
     }
 
-    /** A conversation as the native layer takes it. */
-    static List<LlamaModelHandle.Message> messages(List<ChatMessage> messages) {
-        return messages.stream().map(m -> new LlamaModelHandle.Message(m.role(), m.content())).toList();
-    }
-
     /** The native model, for Rill's own classes that need it (grammars, adapters). */
     LlamaModelHandle handle() {
         return handle;
@@ -180,24 +177,47 @@ public final class Model implements AutoCloseable {
         return NativeErrors.calling(() -> handle.detokenize(tokens));
     }
 
-    /** Renders a conversation with the model's own chat template, ending with the assistant's turn. */
+    /**
+     * Renders a conversation with the model's own chat template, ending with the assistant's turn: the text
+     * {@link Prompt#chat(List)} tokenizes.
+     *
+     * @throws ChatTemplateException when the template fails to render, naming its line
+     */
     public String applyChatTemplate(List<ChatMessage> messages) {
-        return applyChatTemplate(null, messages, true);
+        return applyChatTemplate(new Prompt.Chat(messages, null), true);
     }
 
     /**
      * Renders a conversation.
      *
-     * @param template a template llama.cpp recognises or its name (e.g. {@code "chatml"}), or null for the model's
-     * @param addAssistant end with the start of the assistant's turn
-     * @throws RillException when there is no template or llama.cpp does not support it
+     * @param template Jinja source, the name of a template variant stored in the model (such as {@code tool_use}),
+     *                 the name of a llama.cpp built-in template (such as {@code chatml}), or null for the model's
+     * @param addAssistant end with the start of the assistant's turn ({@code add_generation_prompt})
+     * @throws ChatTemplateException when a Jinja template fails to render, naming its line
+     * @throws RillException when llama.cpp does not know a built-in template of that name
      */
     public String applyChatTemplate(String template, List<ChatMessage> messages, boolean addAssistant) {
-        List<ChatMessage> copy = List.copyOf(messages);
-        if (copy.isEmpty()) {
-            throw new IllegalArgumentException("a chat needs at least one message");
-        }
-        return NativeErrors.calling(() -> handle.applyChatTemplate(template, messages(copy), addAssistant));
+        return applyChatTemplate(new Prompt.Chat(messages, template), addAssistant);
+    }
+
+    /**
+     * Renders a chat prompt, with its tools and variables, as {@link #submit} would before tokenizing it.
+     *
+     * <p>The model's Jinja template ({@code tokenizer.chat_template}, or {@code tokenizer.chat_template.tool_use}
+     * for a prompt with tools when the model has it) is rendered in Java with jinja2's semantics and Hugging Face's
+     * conventions: {@code messages}, {@code tools}, {@code add_generation_prompt}, {@code bos_token} and
+     * {@code eos_token} (the texts of the model's BOS and EOS tokens), the prompt's variables,
+     * {@code raise_exception} and {@code strftime_now}. Only a model without a template uses llama.cpp's default
+     * (ChatML), which takes no tools.
+     *
+     * @param addGenerationPrompt end with the start of the assistant's turn
+     * @throws ChatTemplateException when the template fails to render, naming its line
+     * @throws RillException when llama.cpp does not know a built-in template of that name
+     */
+    public String applyChatTemplate(Prompt.Chat chat, boolean addGenerationPrompt) {
+        Objects.requireNonNull(chat, "chat");
+        return NativeErrors.calling(() -> ChatTemplates.render(handle, chat, addGenerationPrompt,
+                Clock.systemDefaultZone()));
     }
 
     /**

@@ -27,6 +27,11 @@ final class RiggedFiles {
         return file("plus-one-chat.gguf", PLUS_ONE_CHAT);
     }
 
+    /** {@link #PLUS_ONE} with {@code template} as its {@code tokenizer.chat_template}, written once per name. */
+    static Path plusOneWithChatTemplate(String name, String template) {
+        return file(name, TestModels.plusOne().withChatTemplate(template));
+    }
+
     /** A fresh path in the temporary folder, for files a test writes itself. */
     static Path newPath(String name) {
         return ModelFiles.newPath(name);

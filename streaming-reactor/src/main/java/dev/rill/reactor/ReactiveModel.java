@@ -132,8 +132,8 @@ public final class ReactiveModel {
     /**
      * The assistant's reply to a conversation, rendered with the model's chat template, as tokens, with the
      * default request options. For other options use {@link #stream(GenerationRequest)} with
-     * {@code GenerationRequest.builder(Prompt.chat(messages))}. A model without a usable template signals
-     * {@link RillException}.
+     * {@code GenerationRequest.builder(Prompt.chat(messages))}. A template that fails to render signals
+     * {@link dev.rill.ChatTemplateException}; a model without one gets llama.cpp's default (ChatML).
      */
     public Flux<StreamToken> chatStream(List<ChatMessage> messages) {
         return stream(chatRequest(messages));

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rill.ChatMessage;
+import dev.rill.ChatTemplateException;
 import dev.rill.FinishReason;
 import dev.rill.GenerationException;
 import dev.rill.GenerationRequest;
@@ -16,7 +17,6 @@ import dev.rill.Model;
 import dev.rill.Prompt;
 import dev.rill.PromptTooLongException;
 import dev.rill.RejectedGenerationException;
-import dev.rill.RillException;
 import dev.rill.StreamToken;
 import dev.rill.sampling.Sampler;
 import java.util.List;
@@ -55,9 +55,11 @@ class ErrorsTest {
     }
 
     @Test
-    void aChatOnAModelWithoutTemplateIsARillException() {
-        StepVerifier.create(reactive.chatText(List.of(ChatMessage.user("hi"))))
-                .expectErrorMatches(e -> e instanceof RillException && e.getMessage().contains("has no chat template"))
+    void aChatWhoseTemplateFailsIsAChatTemplateException() {
+        GenerationRequest refused = GenerationRequest.builder(Prompt.chat(List.of(ChatMessage.user("hi")),
+                "{{ raise_exception('no chats today') }}")).build();
+        StepVerifier.create(reactive.stream(refused))
+                .expectErrorMatches(e -> e instanceof ChatTemplateException && e.getMessage().contains("no chats today"))
                 .verify(PATIENCE);
     }
 

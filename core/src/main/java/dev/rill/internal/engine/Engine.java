@@ -159,16 +159,7 @@ public final class Engine {
     private int[] tokenize(Prompt prompt) {
         return switch (prompt) {
             case Prompt.Text text -> model.tokenize(text.text(), true, false);
-            case Prompt.Chat chat -> {
-                String rendered = model.applyChatTemplate(chat.template(), chat.messages().stream()
-                        .map(m -> new LlamaModelHandle.Message(m.role(), m.content())).toList(), true);
-                int[] tokens = model.tokenize(rendered, true, true);
-                // Templates that write the BOS themselves would get a second one from add_special.
-                if (tokens.length >= 2 && tokens[0] == tokens[1] && model.isBos(tokens[0])) {
-                    yield java.util.Arrays.copyOfRange(tokens, 1, tokens.length);
-                }
-                yield tokens;
-            }
+            case Prompt.Chat chat -> dev.rill.internal.chat.ChatTemplates.tokenize(model, chat);
             case Prompt.Tokens ids -> {
                 int[] tokens = ids.tokens();
                 for (int token : tokens) {

@@ -216,11 +216,59 @@ public final class LlamaModelHandle implements AutoCloseable {
     }
 
     private Optional<String> chatTemplate() {
-        MemorySegment template = Llama.modelChatTemplate(model, MemorySegment.NULL);
+        return chatTemplateLocked(null);
+    }
+
+    /**
+     * The chat template stored in the GGUF: {@code tokenizer.chat_template} for a null name, else the named variant
+     * {@code tokenizer.chat_template.<name>} (for example {@code tool_use}). For a few popular models without one,
+     * llama.cpp answers the name of one of its built-in templates instead of a template.
+     */
+    public Optional<String> chatTemplate(String name) {
+        acquire();
+        try {
+            return chatTemplateLocked(name);
+        } finally {
+            release();
+        }
+    }
+
+    private Optional<String> chatTemplateLocked(String name) {
+        MemorySegment template;
+        if (name == null) {
+            template = Llama.modelChatTemplate(model, MemorySegment.NULL);
+        } else {
+            try (Arena arena = Arena.ofConfined()) {
+                template = Llama.modelChatTemplate(model, arena.allocateFrom(name));
+            }
+        }
         if (template.equals(MemorySegment.NULL)) {
             return Optional.empty();
         }
         return Optional.of(template.reinterpret(Integer.MAX_VALUE).getString(0));
+    }
+
+    /** The special token ids, read from the vocabulary (cheaper than {@link #facts()}). */
+    public Specials specialTokens() {
+        acquire();
+        try {
+            return new Specials(tokenOrNone(Llama.vocabBos(vocab)), tokenOrNone(Llama.vocabEos(vocab)),
+                    tokenOrNone(Llama.vocabEot(vocab)), tokenOrNone(Llama.vocabNl(vocab)),
+                    tokenOrNone(Llama.vocabPad(vocab)));
+        } finally {
+            release();
+        }
+    }
+
+    /** The text of one token, special tokens included (what a chat template calls {@code bos_token}). */
+    public String tokenText(int token) {
+        checkToken(token);
+        acquire();
+        try (Arena arena = Arena.ofConfined()) {
+            return new String(piece(arena.allocate(64), token, true), StandardCharsets.UTF_8);
+        } finally {
+            release();
+        }
     }
 
     /** Whether {@code token} ends generation (end of sequence, end of turn, ...). */
