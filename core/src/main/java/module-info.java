@@ -5,6 +5,7 @@
 module dev.rill.core {
     requires transitive dev.rill.samplers;
     requires transitive dev.rill.llama;
+    requires dev.rill.jinja;
     requires com.fasterxml.jackson.databind;
     requires org.slf4j;
 
