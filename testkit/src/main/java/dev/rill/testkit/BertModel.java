@@ -26,11 +26,15 @@ import java.util.SplittableRandom;
 public record BertModel(String name, int embeddingLength, int blockCount, int headCount, int feedForwardLength,
                         int contextLength, int poolingType, long seed) {
 
-    /** The ids of the special tokens. */
+    /** The id of {@code [PAD]}. */
     public static final int PAD = 0;
+    /** The id of {@code [UNK]}, for anything but letters and spaces. */
     public static final int UNK = 1;
+    /** The id of {@code [CLS]}, which starts every text. */
     public static final int CLS = 2;
+    /** The id of {@code [SEP]}, which ends every text. */
     public static final int SEP = 3;
+    /** The id of {@code [MASK]}. */
     public static final int MASK = 4;
 
     public BertModel {
