@@ -131,7 +131,7 @@ public final class Embedder implements AutoCloseable {
         int limit = worker.batchSize();
         List<int[]> result = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
-            String text = Objects.requireNonNull(texts.get(i), () -> "texts[" + texts.size() + "] has a null");
+            String text = Objects.requireNonNull(texts.get(i), "texts[" + i + "]");
             int[] tokens = handle.tokenize(text, true, false);
             if (tokens.length == 0) {
                 throw new IllegalArgumentException("text " + i + " has no tokens to embed");

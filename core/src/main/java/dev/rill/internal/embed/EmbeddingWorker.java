@@ -220,8 +220,9 @@ public final class EmbeddingWorker {
                 result.completeExceptionally(t);
             }
         });
-        if (stopped.isDone()) {
-            jobs.clear();
+        // A job queued after the worker drained its queue would never run: wait for the result or the stop.
+        await(CompletableFuture.anyOf(result, stopped));
+        if (!result.isDone()) {
             throw new IllegalStateException("the embedder is closed");
         }
         return await(result);
