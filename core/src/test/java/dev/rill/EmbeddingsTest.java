@@ -279,6 +279,25 @@ class EmbeddingsTest {
     }
 
     @Test
+    void callsFromManyThreadsShareOneEmbedderAndGetTheSameVectors() throws Exception {
+        try (Embedder mean = embedder(Pooling.MEAN)) {
+            float[][] expected = mean.embed(TEXTS);
+            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+                List<java.util.concurrent.Future<float[][]>> results = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    results.add(pool.submit(() -> mean.embed(TEXTS)));
+                }
+                for (var result : results) {
+                    float[][] vectors = result.get();
+                    for (int t = 0; t < TEXTS.size(); t++) {
+                        assertArrayEquals(expected[t], vectors[t], "the same batch gives the same bits");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void aClosedEmbedderRefusesCallsAndTheModelGoesOn() {
         Embedder embedder = embedder(Pooling.MEAN);
         float[] before = embedder.embed("hello");
