@@ -1,6 +1,7 @@
 package dev.rill;
 
 import dev.rill.internal.chat.ChatTemplates;
+import dev.rill.internal.embed.EmbeddingWorker;
 import dev.rill.internal.engine.Engine;
 import dev.rill.internal.engine.ResolvedAdapter;
 import dev.rill.internal.llama.CacheType;
@@ -13,6 +14,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -32,8 +35,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * engine thread and must be quick.
  *
  * <p><b>Resources.</b> The model's weights, its context and every sequence's state live in native memory
- * until {@link #close()}, which ends running generations with {@link FinishReason#MODEL_CLOSED}, frees the
- * context and then the model. Any call after close throws {@link IllegalStateException}.
+ * until {@link #close()}, which ends running generations with {@link FinishReason#MODEL_CLOSED}, closes its
+ * {@linkplain #embedder embedders}, frees the context and then the model. Any call after close throws {@link IllegalStateException}.
  */
 public final class Model implements AutoCloseable {
     private static final AtomicInteger ENGINE_IDS = new AtomicInteger();
@@ -42,6 +45,9 @@ public final class Model implements AutoCloseable {
     private final Engine engine;
     private final ModelInfo info;
     private final ModelOptions options;
+    /** Open embedders, closed before the engine frees the model; guarded by itself for open-versus-close. */
+    private final Set<Embedder> embedders = ConcurrentHashMap.newKeySet();
+    private boolean embeddersClosed; // guarded by embedders
 
     private Model(LlamaModelHandle handle, Engine engine, ModelInfo info, ModelOptions options) {
         this.handle = handle;
@@ -278,6 +284,40 @@ public final class Model implements AutoCloseable {
         return NativeErrors.calling(() -> engine.submit(request, callback, demand));
     }
 
+    /**
+     * An embedder on this model, with a llama.cpp context of its own (see {@link Embedder}); close it when done,
+     * or let {@link #close()} close it.
+     *
+     * @throws IllegalStateException after close
+     * @throws RillException when llama.cpp cannot create the context
+     */
+    public Embedder embedder(EmbeddingOptions embeddingOptions) {
+        Objects.requireNonNull(embeddingOptions, "embeddingOptions");
+        synchronized (embedders) {
+            if (embeddersClosed || isClosed()) {
+                throw new IllegalStateException("the model " + info.path() + " is closed");
+            }
+            int batch = embeddingOptions.batchSize() > 0 ? embeddingOptions.batchSize()
+                    : Math.min(512, Math.max(16, info.trainingContextLength()));
+            var config = new LlamaContextHandle.Config(batch, batch, options.threads(), options.batchThreads(),
+                    Math.min(Embedder.MAX_TEXTS_PER_BATCH, batch), false, CacheType.F16,
+                    Embedder.poolingFor(embeddingOptions, handle));
+            var worker = NativeErrors.calling(() -> new EmbeddingWorker(handle, config));
+            Embedder embedder = new Embedder(this, handle, worker, embeddingOptions);
+            embedders.add(embedder);
+            return embedder;
+        }
+    }
+
+    /** An embedder with {@link EmbeddingOptions#defaults()}. */
+    public Embedder embedder() {
+        return embedder(EmbeddingOptions.defaults());
+    }
+
+    void forget(Embedder embedder) {
+        embedders.remove(embedder);
+    }
+
     /** A snapshot of the engine's activity, for monitoring. */
     public EngineStats stats() {
         return engine.stats();
@@ -299,6 +339,13 @@ public final class Model implements AutoCloseable {
      */
     @Override
     public void close() {
+        synchronized (embedders) {
+            embeddersClosed = true;
+        }
+        // Their contexts go before the model, which the engine frees as its last act.
+        for (Embedder embedder : List.copyOf(embedders)) {
+            embedder.close();
+        }
         engine.close();
     }
 

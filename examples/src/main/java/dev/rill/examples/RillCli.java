@@ -28,7 +28,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The {@code rill} command: streams tokens from a GGUF model, as text or as JSON lines. Run {@code ./rill --help}.
+ * The {@code rill} command: streams tokens from a GGUF model, as text or as JSON lines; {@code rill embed} prints
+ * embeddings ({@link EmbedCommand}). Run {@code ./rill --help}.
  */
 public final class RillCli {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,6 +44,10 @@ public final class RillCli {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals("embed")) {
+            configureLogging(false);
+            return EmbedCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         CliArguments cli;
         try {
             cli = CliArguments.parse(args);

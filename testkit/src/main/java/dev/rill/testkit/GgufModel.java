@@ -17,9 +17,19 @@ import java.util.Objects;
  *                     vocabulary has {@code <|endoftext|>}
  * @param vocabulary   written as an SPM ({@code llama}) tokenizer; its size must be the shape's vocabulary size
  * @param chatTemplate the {@code tokenizer.chat_template}, or null for none
+ * @param poolingType  the {@code <arch>.pooling_type} (llama.cpp's enum: 0 none, 1 mean, 2 CLS, 3 last), or
+ *                     null to write none, as generation models do
+ * @param causal       the {@code <arch>.attention.causal}, or null to write none (causal)
  */
 public record GgufModel(String name, Architecture architecture, ModelShape shape, Vocabulary vocabulary,
-                        GgmlType weightType, String chatTemplate, Weights weights) {
+                        GgmlType weightType, String chatTemplate, Weights weights, Integer poolingType,
+                        Boolean causal) {
+
+    /** A model whose metadata names no pooling and no attention kind, as generation models' do. */
+    public GgufModel(String name, Architecture architecture, ModelShape shape, Vocabulary vocabulary,
+                     GgmlType weightType, String chatTemplate, Weights weights) {
+        this(name, architecture, shape, vocabulary, weightType, chatTemplate, weights, null, null);
+    }
 
     private static final String PHI3_END_OF_TEXT = "<|endoftext|>";
 
@@ -53,12 +63,29 @@ public record GgufModel(String name, Architecture architecture, ModelShape shape
 
     /** This model with another chat template (null for none). */
     public GgufModel withChatTemplate(String template) {
-        return new GgufModel(name, architecture, shape, vocabulary, weightType, template, weights);
+        return new GgufModel(name, architecture, shape, vocabulary, weightType, template, weights, poolingType, causal);
+    }
+
+    /**
+     * This model with {@code <arch>.pooling_type} set, as embedding models have it: llama.cpp's enum value,
+     * 0 none, 1 mean, 2 CLS, 3 last.
+     */
+    public GgufModel withPoolingType(int type) {
+        if (type < 0 || type > 4) {
+            throw new IllegalArgumentException("pooling type must be 0 to 4 (none, mean, CLS, last, rank), was " + type);
+        }
+        return new GgufModel(name, architecture, shape, vocabulary, weightType, chatTemplate, weights, type, causal);
+    }
+
+    /** This model with {@code <arch>.attention.causal} set (false: every token sees every other, as in BERT). */
+    public GgufModel withCausalAttention(boolean causalAttention) {
+        return new GgufModel(name, architecture, shape, vocabulary, weightType, chatTemplate, weights, poolingType,
+                causalAttention);
     }
 
     /** This model with its matrices stored as {@code type} (norm weights and routers stay F32). */
     public GgufModel withWeightType(GgmlType type) {
-        return new GgufModel(name, architecture, shape, vocabulary, type, chatTemplate, weights);
+        return new GgufModel(name, architecture, shape, vocabulary, type, chatTemplate, weights, poolingType, causal);
     }
 
     /** The number of weights in the file (tied embeddings counted once). */
@@ -81,6 +108,12 @@ public record GgufModel(String name, Architecture architecture, ModelShape shape
                 .metadata("general.name", GgufValue.string(name))
                 .metadata("general.file_type", GgufValue.uint32(fileType()));
         architecture.writeMetadata(writer, shape);
+        if (poolingType != null) {
+            writer.metadata(architecture.ggufName() + ".pooling_type", GgufValue.uint32(poolingType));
+        }
+        if (causal != null) {
+            writer.metadata(architecture.ggufName() + ".attention.causal", GgufValue.bool(causal));
+        }
         writeVocabulary(writer);
         if (chatTemplate != null) {
             writer.metadata("tokenizer.chat_template", GgufValue.string(chatTemplate));

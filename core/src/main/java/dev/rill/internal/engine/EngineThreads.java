@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>A thread is back among the idle ones before the engine learns that it stopped ({@code whenReusable}), so a
  * model closed and another loaded at once gets the same thread. The thread that went idle last is reused first.
  */
-final class EngineThreads {
+public final class EngineThreads {
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final AtomicInteger COUNT = new AtomicInteger();
     private static final ReentrantLock LOCK = new ReentrantLock();
@@ -33,7 +33,7 @@ final class EngineThreads {
      * Runs {@code engine} on an idle engine thread, or a new one; once it returned and the thread is idle again,
      * runs {@code whenReusable} on that thread.
      */
-    static void start(Runnable engine, Runnable whenReusable) {
+    public static void start(Runnable engine, Runnable whenReusable) {
         Task task = new Task(engine, whenReusable);
         LOCK.lock();
         try {

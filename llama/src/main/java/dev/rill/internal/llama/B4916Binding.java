@@ -90,6 +90,7 @@ final class B4916Binding implements ProfileBinding {
     static final long CP_N_SEQ_MAX = 12;
     static final long CP_N_THREADS = 16;
     static final long CP_N_THREADS_BATCH = 20;
+    static final long CP_POOLING_TYPE = 28;
     static final long CP_YARN_EXT_FACTOR = 44;
     static final long CP_YARN_ATTN_FACTOR = 48;
     static final long CP_YARN_BETA_FAST = 52;
@@ -97,6 +98,7 @@ final class B4916Binding implements ProfileBinding {
     static final long CP_DEFRAG_THOLD = 64;
     static final long CP_TYPE_K = 88;
     static final long CP_TYPE_V = 92;
+    static final long CP_EMBEDDINGS = 97;
     static final long CP_OFFLOAD_KQV = 98;
     static final long CP_FLASH_ATTN = 99;
     static final long CP_NO_PERF = 100;
@@ -185,6 +187,8 @@ final class B4916Binding implements ProfileBinding {
             check.expectByte(context, CP_OFFLOAD_KQV, 1, "llama_context_params.offload_kqv");
             check.expectByte(context, CP_FLASH_ATTN, 0, "llama_context_params.flash_attn");
             check.expectByte(context, CP_NO_PERF, 1, "llama_context_params.no_perf");
+            check.expectInt(context, CP_POOLING_TYPE, -1, "llama_context_params.pooling_type");
+            check.expectByte(context, CP_EMBEDDINGS, 0, "llama_context_params.embeddings");
         }
         return check.problems();
     }
@@ -221,11 +225,24 @@ final class B4916Binding implements ProfileBinding {
         params.set(JAVA_FLOAT, CP_DEFRAG_THOLD, 0.1f);
         params.set(JAVA_INT, CP_TYPE_K, type);
         params.set(JAVA_INT, CP_TYPE_V, type);
+        if (config.embeddings()) {
+            params.set(JAVA_BYTE, CP_EMBEDDINGS, (byte) 1);
+            params.set(JAVA_INT, CP_POOLING_TYPE, config.pooling().id());
+        }
         try {
             return (MemorySegment) INIT_FROM_MODEL.invokeExact(model, params);
         } catch (Throwable t) {
             throw Llama.rethrow(t);
         }
+    }
+
+    /**
+     * Only for encoder-only models: creating a pooled context on a decoder model (Llama) aborts in b4916's
+     * graph reservation ({@code GGML_ASSERT(ggml_can_mul_mat(a, b))}, reproduced by EmbeddingsTest).
+     */
+    @Override
+    public boolean poolsNatively(boolean encoderOnly) {
+        return encoderOnly;
     }
 
     @Override

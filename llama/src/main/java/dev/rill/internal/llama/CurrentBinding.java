@@ -116,6 +116,7 @@ final class CurrentBinding implements ProfileBinding {
     static final long CP_N_THREADS_BATCH = 32;
     static final long CP_ROPE_SCALING_TYPE = 40;
     static final long CP_POOLING_TYPE = 44;
+    static final long CP_EMBEDDINGS = 128;
     static final long CP_FLASH_ATTN_TYPE = 52;
     static final long CP_YARN_EXT_FACTOR = 64;
     static final long CP_TYPE_K = 104;
@@ -215,6 +216,7 @@ final class CurrentBinding implements ProfileBinding {
             check.expectByte(context, CP_OFFLOAD_KQV, 1, "llama_context_params.offload_kqv");
             check.expectByte(context, CP_NO_PERF, 1, "llama_context_params.no_perf");
             check.expectByte(context, CP_KV_UNIFIED, 0, "llama_context_params.kv_unified");
+            check.expectByte(context, CP_EMBEDDINGS, 0, "llama_context_params.embeddings");
         }
         return check.problems();
     }
@@ -253,11 +255,23 @@ final class CurrentBinding implements ProfileBinding {
         params.set(JAVA_INT, CP_TYPE_V, type);
         // Each sequence gets cells of its own (kv_unified false, the default): no fragmentation between them.
         params.set(JAVA_BYTE, CP_KV_UNIFIED, (byte) 0);
+        if (config.embeddings()) {
+            params.set(JAVA_BYTE, CP_EMBEDDINGS, (byte) 1);
+            params.set(JAVA_INT, CP_POOLING_TYPE, config.pooling().id());
+            // The texts of an embeddings batch share the cache, which is cleared after every batch: one text may
+            // use all of it, where split cells would cap each at pad256(n_ctx / n_seq_max).
+            params.set(JAVA_BYTE, CP_KV_UNIFIED, (byte) 1);
+        }
         try {
             return (MemorySegment) INIT_FROM_MODEL.invokeExact(model, params);
         } catch (Throwable t) {
             throw Llama.rethrow(t);
         }
+    }
+
+    @Override
+    public boolean poolsNatively(boolean encoderOnly) {
+        return true;
     }
 
     @Override

@@ -386,6 +386,75 @@ final class Llama {
         }
     }
 
+    // int32_t llama_encode(struct llama_context * ctx, struct llama_batch batch);
+    private static final MethodHandle ENCODE = downcall("llama_encode", FunctionDescriptor.of(JAVA_INT, ADDRESS, Layouts.BATCH));
+
+    static int encode(MemorySegment context, MemorySegment batch) {
+        try {
+            return (int) ENCODE.invokeExact(context, batch);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // float * llama_get_embeddings_ith(struct llama_context * ctx, int32_t i);
+    private static final MethodHandle GET_EMBEDDINGS_ITH = downcall("llama_get_embeddings_ith",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+
+    static MemorySegment getEmbeddingsIth(MemorySegment context, int i) {
+        try {
+            return (MemorySegment) GET_EMBEDDINGS_ITH.invokeExact(context, i);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // float * llama_get_embeddings_seq(struct llama_context * ctx, llama_seq_id seq_id);
+    private static final MethodHandle GET_EMBEDDINGS_SEQ = downcall("llama_get_embeddings_seq",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+
+    static MemorySegment getEmbeddingsSeq(MemorySegment context, int sequence) {
+        try {
+            return (MemorySegment) GET_EMBEDDINGS_SEQ.invokeExact(context, sequence);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // enum llama_pooling_type llama_pooling_type(const struct llama_context * ctx);
+    private static final MethodHandle POOLING_TYPE = downcall("llama_pooling_type", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+
+    static int poolingType(MemorySegment context) {
+        try {
+            return (int) POOLING_TYPE.invokeExact(context);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // bool llama_model_has_encoder(const struct llama_model * model);
+    private static final MethodHandle MODEL_HAS_ENCODER = downcall("llama_model_has_encoder",
+            FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
+    // bool llama_model_has_decoder(const struct llama_model * model);
+    private static final MethodHandle MODEL_HAS_DECODER = downcall("llama_model_has_decoder",
+            FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
+
+    static boolean modelHasEncoder(MemorySegment model) {
+        try {
+            return (boolean) MODEL_HAS_ENCODER.invokeExact(model);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static boolean modelHasDecoder(MemorySegment model) {
+        try {
+            return (boolean) MODEL_HAS_DECODER.invokeExact(model);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     // struct llama_adapter_lora * llama_adapter_lora_init(struct llama_model * model, const char * path_lora);
     private static final MethodHandle ADAPTER_LORA_INIT = downcall("llama_adapter_lora_init",
             FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
@@ -411,6 +480,15 @@ final class Llama {
     private static final MethodHandle N_CTX = downcall("llama_n_ctx", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle N_BATCH = downcall("llama_n_batch", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle N_SEQ_MAX = downcall("llama_n_seq_max", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle N_UBATCH = downcall("llama_n_ubatch", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+
+    static int nUbatch(MemorySegment context) {
+        try {
+            return (int) N_UBATCH.invokeExact(context);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
 
     static int nCtx(MemorySegment context) {
         try {

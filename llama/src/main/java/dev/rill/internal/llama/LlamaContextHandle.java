@@ -16,7 +16,13 @@ public final class LlamaContextHandle implements AutoCloseable {
     private MemorySegment context;
     private final int contextSize;
     private final int batchSize;
+    private final int ubatchSize;
     private final int sequences;
+    private final int embeddingSize;
+    private final PoolingType pooling;
+    private final boolean encoderOnly;
+    private final boolean causal;
+    private final PoolingType pooledInJava;
     private final int cellsPerSequence;
     private final int vocabSize;
     private final ProfileBinding binding;
@@ -27,19 +33,42 @@ public final class LlamaContextHandle implements AutoCloseable {
     private final byte[][] pieces;
     private final byte[] endOfGeneration;
 
-    /** The sizes a context is created with. */
+    /**
+     * The sizes a context is created with.
+     *
+     * @param pooling null for a generation context (logits only); otherwise the context outputs embeddings,
+     *                pooled this way per sequence ({@link PoolingType#NONE}: one per token), and its sequences
+     *                share one KV cache
+     */
     public record Config(int contextSize, int batchSize, int threads, int batchThreads, int sequences,
-                         boolean flashAttention, CacheType cacheType) {
+                         boolean flashAttention, CacheType cacheType, PoolingType pooling) {
+
+        /** A generation context. */
+        public Config(int contextSize, int batchSize, int threads, int batchThreads, int sequences,
+                      boolean flashAttention, CacheType cacheType) {
+            this(contextSize, batchSize, threads, batchThreads, sequences, flashAttention, cacheType, null);
+        }
+
+        /** Whether the context outputs embeddings. */
+        public boolean embeddings() {
+            return pooling != null;
+        }
     }
 
-    private LlamaContextHandle(LlamaModelHandle model, MemorySegment context, Config config) {
+    private LlamaContextHandle(LlamaModelHandle model, MemorySegment context, Config config, PoolingType asked) {
         this.binding = LlamaRuntime.binding();
         this.model = model;
         this.context = context;
         // llama.cpp may size the cache up (the current release pads it to 256 cells); Rill keeps to what was asked.
         this.contextSize = Math.min(Llama.nCtx(context), config.contextSize());
         this.batchSize = Llama.nBatch(context);
+        this.ubatchSize = Llama.nUbatch(context);
         this.sequences = Llama.nSeqMax(context);
+        this.embeddingSize = model.embeddingSize();
+        this.pooling = config.embeddings() ? poolingOf(Llama.poolingType(context)) : null;
+        this.pooledInJava = pooling == PoolingType.NONE && asked != PoolingType.NONE ? asked : null;
+        this.encoderOnly = model.isEncoderOnly();
+        this.causal = model.isCausal();
         this.cellsPerSequence = Math.min(binding.cellsPerSequence(context), contextSize / sequences);
         this.vocabSize = model.vocabSize();
         this.pieces = new byte[vocabSize][];
@@ -55,12 +84,19 @@ public final class LlamaContextHandle implements AutoCloseable {
     public static LlamaContextHandle create(LlamaModelHandle model, Config config) {
         try (Arena arena = Arena.ofConfined()) {
             NativeLog.clearRecent();
+            Config asked = config;
+            if (config.embeddings() && config.pooling() != PoolingType.NONE
+                    && !LlamaRuntime.binding().poolsNatively(model.isEncoderOnly())) {
+                // The caller pools the token vectors (see pooledInJava).
+                config = new Config(config.contextSize(), config.batchSize(), config.threads(), config.batchThreads(),
+                        config.sequences(), config.flashAttention(), config.cacheType(), PoolingType.NONE);
+            }
             MemorySegment context = LlamaRuntime.binding().createContext(arena, model.pointer(), config);
             if (context.equals(MemorySegment.NULL)) {
                 throw new LlamaCallException(NativeLog.withRecent("llama.cpp could not create a context of " + config.contextSize()
                         + " cells for " + model.path()));
             }
-            return new LlamaContextHandle(model, context, config);
+            return new LlamaContextHandle(model, context, config, asked.pooling());
         }
     }
 
@@ -77,6 +113,41 @@ public final class LlamaContextHandle implements AutoCloseable {
     /** Most tokens one decode takes. */
     public int batchSize() {
         return batchSize;
+    }
+
+    /**
+     * Most tokens one physical batch takes. A model without causal attention must see a whole batch in one
+     * (llama.cpp aborts otherwise), so {@link #decode} refuses larger batches for such a model.
+     */
+    public int ubatchSize() {
+        return ubatchSize;
+    }
+
+    /** The pooling of an embeddings context, as llama.cpp settled it; null for a generation context. */
+    public PoolingType pooling() {
+        return pooling;
+    }
+
+    /**
+     * The pooling the caller must apply to token vectors itself, where this release cannot pool for this model
+     * ({@link ProfileBinding#poolsNatively}); null when llama.cpp pools (or nothing is pooled).
+     */
+    public PoolingType pooledInJava() {
+        return pooledInJava;
+    }
+
+    /** The width of an embedding vector. */
+    public int embeddingSize() {
+        return embeddingSize;
+    }
+
+    private static PoolingType poolingOf(int id) {
+        for (PoolingType type : PoolingType.values()) {
+            if (type.id() == id) {
+                return type;
+            }
+        }
+        throw new LlamaCallException("llama.cpp settled on pooling type " + id + ", which Rill does not read");
     }
 
     /** Sequences the context keeps apart. */
@@ -111,8 +182,14 @@ public final class LlamaContextHandle implements AutoCloseable {
             // GGML_ASSERT(n_tokens_all <= cparams.n_batch) would abort the process.
             throw new IllegalArgumentException("batch of " + tokens + " tokens exceeds the context's batch size " + batchSize);
         }
+        if (!causal && tokens > ubatchSize) {
+            // GGML_ASSERT(causal_attn || n_ubatch >= n_tokens_all) would abort the current release.
+            throw new IllegalArgumentException("batch of " + tokens + " tokens exceeds the physical batch size "
+                    + ubatchSize + ", which a model without causal attention must not");
+        }
         NativeLog.clearRecent();
-        int rc = Llama.decode(ctx, batch.struct());
+        // An encoder-only model (BERT and kin) runs through llama_encode; b4916's decode has no path for it.
+        int rc = encoderOnly ? Llama.encode(ctx, batch.struct()) : Llama.decode(ctx, batch.struct());
         if (rc != 0) {
             throw new DecodeException(rc, binding.retryAfterCompacting(rc), NativeLog.withRecent("llama_decode failed with "
                     + rc + " (" + binding.describeDecodeCode(rc) + ") on a batch of " + tokens + " tokens"));
@@ -130,6 +207,51 @@ public final class LlamaContextHandle implements AutoCloseable {
             throw new LlamaCallException(NativeLog.withRecent("llama.cpp returned no logits for batch entry " + index));
         }
         return row.reinterpret((long) vocabSize * Float.BYTES);
+    }
+
+    /**
+     * Copies the embedding of batch entry {@code index} (a token's hidden state; needs pooling
+     * {@link PoolingType#NONE}) into {@code target} from {@code offset}.
+     */
+    public void copyTokenEmbedding(int index, float[] target, int offset) {
+        MemorySegment ctx = open();
+        checkEmbeddings();
+        MemorySegment row = Llama.getEmbeddingsIth(ctx, index);
+        if (row.equals(MemorySegment.NULL)) {
+            throw new LlamaCallException(NativeLog.withRecent("llama.cpp returned no embedding for batch entry " + index));
+        }
+        MemorySegment.copy(row.reinterpret((long) embeddingSize * Float.BYTES), JAVA_FLOAT, 0, target, offset, embeddingSize);
+    }
+
+    /** Copies the pooled embedding of {@code sequence} after the last decode into {@code target}. */
+    public void copySequenceEmbedding(int sequence, float[] target) {
+        MemorySegment ctx = open();
+        checkEmbeddings();
+        if (pooling == PoolingType.NONE) {
+            throw new IllegalStateException("a context without pooling has no sequence embeddings");
+        }
+        if (sequence < 0 || sequence >= sequences) {
+            throw new IllegalArgumentException("sequence " + sequence + " is outside [0, " + sequences + ")");
+        }
+        MemorySegment row = Llama.getEmbeddingsSeq(ctx, sequence);
+        if (row.equals(MemorySegment.NULL)) {
+            throw new LlamaCallException(NativeLog.withRecent("llama.cpp returned no embedding for sequence " + sequence));
+        }
+        MemorySegment.copy(row.reinterpret((long) embeddingSize * Float.BYTES), JAVA_FLOAT, 0, target, 0, embeddingSize);
+    }
+
+    private void checkEmbeddings() {
+        if (pooling == null) {
+            throw new IllegalStateException("this context was not created for embeddings");
+        }
+    }
+
+    /** Frees the KV cells of every sequence (nothing to free for an encoder-only model, which keeps none). */
+    public void clearAll() {
+        MemorySegment ctx = open();
+        if (!encoderOnly && !binding.removeCells(ctx, -1, -1, -1)) {
+            throw new LlamaCallException("llama.cpp refused to clear the KV cache");
+        }
     }
 
     /** Copies the logits row of batch entry {@code index} into {@code target}. */

@@ -34,6 +34,8 @@ public final class LlamaModelHandle implements AutoCloseable {
     private final MemorySegment vocab;
     private final int vocabSize;
     private final int bos;
+    private final int embeddingSize;
+    private final boolean encoderOnly;
     private final java.util.Set<LlamaAdapterHandle> adapters = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.Set<LlamaGrammarHandle> grammars = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -46,6 +48,8 @@ public final class LlamaModelHandle implements AutoCloseable {
         this.vocab = Llama.modelGetVocab(model);
         this.vocabSize = Llama.vocabNTokens(vocab);
         this.bos = Llama.vocabBos(vocab);
+        this.embeddingSize = Llama.modelNEmbd(model);
+        this.encoderOnly = Llama.modelHasEncoder(model) && !Llama.modelHasDecoder(model);
     }
 
     /** Whether {@code token} is the model's BOS token. */
@@ -129,6 +133,30 @@ public final class LlamaModelHandle implements AutoCloseable {
     /** The file this model came from. */
     public Path path() {
         return path;
+    }
+
+    /** The width of the model's hidden states, which is the width of its embeddings. */
+    public int embeddingSize() {
+        return embeddingSize;
+    }
+
+    /** Whether the model only encodes (BERT and kin): it has no decoder and keeps no KV cache. */
+    public boolean isEncoderOnly() {
+        return encoderOnly;
+    }
+
+    /** Whether the model's attention is causal ({@code <arch>.attention.causal}, true when absent). */
+    public boolean isCausal() {
+        return !Boolean.FALSE.equals(header.metadata().get(architectureKey("attention.causal")));
+    }
+
+    /** The pooling the model's metadata names ({@code <arch>.pooling_type}), if any. */
+    public Optional<PoolingType> pooling() {
+        return PoolingType.fromMetadata(header.metadata().get(architectureKey("pooling_type")));
+    }
+
+    private String architectureKey(String suffix) {
+        return header.string("general.architecture").orElse("") + "." + suffix;
     }
 
     /** Tokens in the vocabulary. */

@@ -39,6 +39,12 @@ sealed interface ProfileBinding permits B4916Binding, CurrentBinding {
      */
     MemorySegment createContext(Arena arena, MemorySegment model, LlamaContextHandle.Config config);
 
+    /**
+     * Whether llama.cpp's own pooling (mean, CLS, last) runs on a model of this kind; where it does not, an
+     * embeddings context is created without pooling and the caller pools the token vectors itself.
+     */
+    boolean poolsNatively(boolean encoderOnly);
+
     /** The KV cells each sequence of {@code context} may use, as llama.cpp sized them. */
     int cellsPerSequence(MemorySegment context);
 

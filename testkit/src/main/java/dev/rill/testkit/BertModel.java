@@ -1,0 +1,138 @@
+package dev.rill.testkit;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A random-weight BERT encoder ({@code general.architecture = bert}) to write as GGUF, for embedding tests: no
+ * causal attention, no KV cache, no output head, and a WordPiece ({@code bert}) vocabulary. Tensors:
+ * {@code token_embd {E, V}}, {@code token_types {E, 2}}, {@code position_embd {E, C}},
+ * {@code token_embd_norm} (weight and bias), and per block {@code attn_q}, {@code attn_k}, {@code attn_v},
+ * {@code attn_output} (each {E, E} with a bias), {@code attn_output_norm} (weight and bias), {@code ffn_up
+ * {E, F}}, {@code ffn_down {F, E}} (with biases) and {@code layer_output_norm} (weight and bias).
+ *
+ * <p>The vocabulary: {@code [PAD]} (0), {@code [UNK]} (1), {@code [CLS]} (2), {@code [SEP]} (3), {@code [MASK]}
+ * (4), then each lower-case letter as a word start ({@code ▁a}, llama.cpp's form of a word-initial piece) and as
+ * a continuation ({@code a}). So a word of {@code n} letters is {@code n} tokens, and a text is
+ * {@code [CLS]}, its letters, {@code [SEP]}; anything but letters and spaces is {@code [UNK]}. Matrices hold normal
+ * values of standard deviation {@link TestModels#RANDOM_WEIGHT_STD} (higher for the embeddings, so texts
+ * differ clearly), norm weights are 1 and biases 0; the same seed gives the same file.
+ *
+ * @param poolingType the {@code bert.pooling_type} (llama.cpp's enum: 1 mean, 2 CLS)
+ */
+public record BertModel(String name, int embeddingLength, int blockCount, int headCount, int feedForwardLength,
+                        int contextLength, int poolingType, long seed) {
+
+    /** The id of {@code [PAD]}. */
+    public static final int PAD = 0;
+    /** The id of {@code [UNK]}, for anything but letters and spaces. */
+    public static final int UNK = 1;
+    /** The id of {@code [CLS]}, which starts every text. */
+    public static final int CLS = 2;
+    /** The id of {@code [SEP]}, which ends every text. */
+    public static final int SEP = 3;
+    /** The id of {@code [MASK]}. */
+    public static final int MASK = 4;
+
+    public BertModel {
+        if (embeddingLength % headCount != 0 || embeddingLength % 32 != 0 || feedForwardLength % 32 != 0) {
+            throw new IllegalArgumentException("embeddingLength must be a multiple of 32 and of headCount, "
+                    + "feedForwardLength of 32");
+        }
+        if (poolingType < 0 || poolingType > 3) {
+            throw new IllegalArgumentException("poolingType must be 0 to 3, was " + poolingType);
+        }
+    }
+
+    /** 128 wide, 2 blocks of 4 heads, feed-forward 256, 512 positions, the given pooling (1 mean, 2 CLS). */
+    public static BertModel tiny(int poolingType, long seed) {
+        return new BertModel("random-bert", 128, 2, 4, 256, 512, poolingType, seed);
+    }
+
+    /** The vocabulary's tokens, in id order. */
+    public static List<String> tokens() {
+        List<String> tokens = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
+        for (char c = 'a'; c <= 'z'; c++) {
+            tokens.add("\u2581" + c);
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            tokens.add(String.valueOf(c));
+        }
+        return List.copyOf(tokens);
+    }
+
+    /** Writes the model as GGUF and returns the file size. */
+    public long write(Path path) throws IOException {
+        List<String> tokens = tokens();
+        int[] types = new int[tokens.size()];
+        float[] scores = new float[tokens.size()];
+        for (int i = 0; i < types.length; i++) {
+            types[i] = i == UNK ? Vocabulary.TokenType.UNKNOWN.id()
+                    : i <= MASK ? Vocabulary.TokenType.CONTROL.id() : Vocabulary.TokenType.NORMAL.id();
+        }
+        GgufWriter writer = new GgufWriter()
+                .metadata("general.architecture", GgufValue.string("bert"))
+                .metadata("general.name", GgufValue.string(name))
+                .metadata("general.file_type", GgufValue.uint32(0))
+                .metadata("bert.context_length", GgufValue.uint32(contextLength))
+                .metadata("bert.embedding_length", GgufValue.uint32(embeddingLength))
+                .metadata("bert.block_count", GgufValue.uint32(blockCount))
+                .metadata("bert.feed_forward_length", GgufValue.uint32(feedForwardLength))
+                .metadata("bert.attention.head_count", GgufValue.uint32(headCount))
+                .metadata("bert.attention.layer_norm_epsilon", GgufValue.float32(1e-12f))
+                .metadata("bert.attention.causal", GgufValue.bool(false))
+                .metadata("bert.pooling_type", GgufValue.uint32(poolingType))
+                .metadata("tokenizer.ggml.model", GgufValue.string("bert"))
+                .metadata("tokenizer.ggml.tokens", GgufValue.strings(tokens))
+                .metadata("tokenizer.ggml.scores", GgufValue.float32s(scores))
+                .metadata("tokenizer.ggml.token_type", GgufValue.int32s(types))
+                .metadata("tokenizer.ggml.token_type_count", GgufValue.uint32(2))
+                .metadata("tokenizer.ggml.bos_token_id", GgufValue.uint32(CLS))
+                .metadata("tokenizer.ggml.cls_token_id", GgufValue.uint32(CLS))
+                .metadata("tokenizer.ggml.seperator_token_id", GgufValue.uint32(SEP))
+                .metadata("tokenizer.ggml.unknown_token_id", GgufValue.uint32(UNK))
+                .metadata("tokenizer.ggml.padding_token_id", GgufValue.uint32(PAD))
+                .metadata("tokenizer.ggml.mask_token_id", GgufValue.uint32(MASK));
+        long e = embeddingLength;
+        matrix(writer, "token_embd.weight", 0.5, e, tokens.size());
+        matrix(writer, "token_types.weight", 0.5, e, 2);
+        matrix(writer, "position_embd.weight", 0.5, e, contextLength);
+        norm(writer, "token_embd_norm", e);
+        for (int n = 0; n < blockCount; n++) {
+            String p = "blk." + n + ".";
+            for (String projection : List.of("attn_q", "attn_k", "attn_v", "attn_output")) {
+                matrix(writer, p + projection + ".weight", TestModels.RANDOM_WEIGHT_STD * 5, e, e);
+                bias(writer, p + projection + ".bias", e);
+            }
+            norm(writer, p + "attn_output_norm", e);
+            matrix(writer, p + "ffn_up.weight", TestModels.RANDOM_WEIGHT_STD * 5, e, feedForwardLength);
+            bias(writer, p + "ffn_up.bias", feedForwardLength);
+            matrix(writer, p + "ffn_down.weight", TestModels.RANDOM_WEIGHT_STD * 5, feedForwardLength, e);
+            bias(writer, p + "ffn_down.bias", e);
+            norm(writer, p + "layer_output_norm", e);
+        }
+        return writer.write(path);
+    }
+
+    private void matrix(GgufWriter writer, String name, double std, long... dims) {
+        long tensorSeed = seed * 31 + name.hashCode();
+        writer.tensor(name, GgmlType.F32, dims, (row, values) -> {
+            SplittableRandom random = new SplittableRandom(tensorSeed * 1_000_003L + row);
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) (random.nextGaussian() * std);
+            }
+        });
+    }
+
+    private static void norm(GgufWriter writer, String name, long length) {
+        writer.tensor(name + ".weight", GgmlType.F32, new long[] {length}, GgufWriter.RowSource.constant(1f));
+        bias(writer, name + ".bias", length);
+    }
+
+    private static void bias(GgufWriter writer, String name, long length) {
+        writer.tensor(name, GgmlType.F32, new long[] {length}, GgufWriter.RowSource.constant(0f));
+    }
+}
