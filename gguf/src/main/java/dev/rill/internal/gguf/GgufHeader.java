@@ -148,10 +148,10 @@ public record GgufHeader(Path path, long fileSize, int version, Map<String, Obje
     }
 
     /**
-     * Reads a header from {@code in}, which holds the {@code size} bytes of the file at {@code path}; the fuzz
-     * targets read from memory through it.
+     * Reads a header from {@code in}, which holds the {@code size} bytes of the file at {@code path} (the fuzz
+     * targets read from memory through it). Does not close {@code in}.
      */
-    static GgufHeader read(Path path, InputStream in, long size) throws IOException {
+    public static GgufHeader read(Path path, InputStream in, long size) throws IOException {
         Reader reader = new Reader(new DataInputStream(new BufferedInputStream(in, 1 << 16)), size);
         return reader.header(path);
     }
