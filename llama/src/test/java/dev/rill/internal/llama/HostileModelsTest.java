@@ -113,6 +113,7 @@ class HostileModelsTest {
             });
             String current = null;
             boolean hung = false;
+            java.util.ArrayDeque<String> said = new java.util.ArrayDeque<>(); // the child's last words: an abort's reason
             while (true) {
                 String line = lines.poll(60, TimeUnit.SECONDS);
                 if (line == null) {
@@ -125,17 +126,25 @@ class HostileModelsTest {
                 }
                 if (line.startsWith("BEGIN ")) {
                     current = line.substring(6);
+                    said.clear();
                 } else if (current != null && (line.startsWith("LOADED " + current) || line.startsWith("REFUSED " + current)
                         || line.startsWith("ERROR " + current))) {
                     outcomes.put(current, line.replace(" " + current, ""));
                     current = null;
                     next++;
+                } else if (line.contains("GGML_ASSERT") || line.contains("error") || line.contains("terminate")
+                        || line.contains("what()") || line.contains("SIGSEGV") || line.contains("abort")) {
+                    said.add(line.strip());
+                    if (said.size() > 3) {
+                        said.removeFirst();
+                    }
                 }
             }
             process.waitFor(30, TimeUnit.SECONDS);
             reader.join(5000);
             if (current != null) {
-                outcomes.put(current, hung ? "HANG (no answer in 60 s)" : "CRASH exit " + process.exitValue());
+                outcomes.put(current, (hung ? "HANG (no answer in 60 s)" : "CRASH exit " + process.exitValue())
+                        + (said.isEmpty() ? "" : ": " + String.join(" | ", said)));
                 next++;
             } else if (next < mutants.size() && !hung) {
                 // The child ended between files: count the next one as the crash, so the run moves on.
@@ -210,6 +219,26 @@ class HostileModelsTest {
         }
         writer.write(path);
         return new Mutant(path, String.join("; ", changes));
+    }
+
+    /** Writes {@code original} to {@code path} with {@code changes} to its metadata (a null value removes the key). */
+    static void rewrite(GgufFile original, Path path, Map<String, GgufValue> changes) throws IOException {
+        Map<String, GgufValue> metadata = new LinkedHashMap<>(original.metadata());
+        metadata.remove(GgufWriter.ALIGNMENT_KEY);
+        changes.forEach((key, value) -> {
+            if (value == null) {
+                metadata.remove(key);
+            } else {
+                metadata.put(key, value);
+            }
+        });
+        GgufWriter writer = new GgufWriter();
+        metadata.forEach(writer::metadata);
+        for (GgufFile.TensorInfo t : original.tensors()) {
+            writer.tensor(t.name(), t.type(), t.dims().stream().mapToLong(Long::longValue).toArray(),
+                    original.readFloats(t.name()));
+        }
+        writer.write(path);
     }
 
     private static String describe(GgufValue value) {
