@@ -11,6 +11,7 @@ final class ModelCheck {
     /** llama.cpp's LLAMA_MAX_LAYERS (both releases). */
     static final int MAX_LAYERS = 512;
 
+    private static final int UINT32 = 4;
     private static final int INT32 = 5;
     private static final int ARRAY = 9;
 
@@ -18,6 +19,12 @@ final class ModelCheck {
     }
 
     static void check(GgufHeader header) {
+        // b4916 reads it with gguf_get_val_u32, which aborts (GGML_ASSERT in gguf.cpp) on another type.
+        Integer fileType = header.metadataTypes().get("general.file_type");
+        if (fileType != null && fileType != UINT32) {
+            throw refuse(header, "general.file_type has GGUF value type " + fileType + ", not UINT32 (4); llama.cpp"
+                    + " b4916 aborts the process on it");
+        }
         String architecture = header.string("general.architecture").orElse(null);
         if (architecture != null) {
             // llama_model::load_hparams: GGML_ASSERT(n_layer > 0 && n_layer <= LLAMA_MAX_LAYERS) on the current

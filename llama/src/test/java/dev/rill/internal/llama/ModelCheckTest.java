@@ -74,6 +74,13 @@ class ModelCheckTest {
     }
 
     @Test
+    void aFileTypeStoredAsAnotherTypeThanUint32IsRefused() throws IOException {
+        // b4916: GGML_ASSERT(type_to_gguf_type<T>::value == type) in gguf_get_val_u32.
+        assertRefused("file-type-u8", Map.of("general.file_type", GgufValue.uint8(7)),
+                "general.file_type has GGUF value type 0, not UINT32 (4)");
+    }
+
+    @Test
     void theTestKitsModelsPass() throws IOException {
         ModelCheck.check(GgufHeader.read(rigged.path()));
     }
