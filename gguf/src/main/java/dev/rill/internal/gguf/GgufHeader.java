@@ -130,7 +130,8 @@ public record GgufHeader(Path path, long fileSize, int version, Map<String, Obje
                 continue;
             }
             // Compared without adding, which could overflow: offset and size are each up to 2^63 - 1.
-            if (dataOffset > fileSize || t.offset() > fileSize - dataOffset || bytes > fileSize - dataOffset - t.offset()) {
+            if (dataOffset > fileSize || t.offset() > fileSize - dataOffset
+                    || bytes > fileSize - dataOffset - t.offset()) {
                 long end = dataOffset + t.offset() + bytes;
                 throw new FormatException("tensor '" + t.name() + "' ends at byte "
                         + (end < 0 || end < t.offset() ? "2^63 or beyond" : Long.toString(end))
