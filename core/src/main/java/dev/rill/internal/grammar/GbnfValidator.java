@@ -34,7 +34,8 @@ import java.util.Map;
  * indirectly (such as {@code ws ::= [ ]*}, whose one alternative is a reference to the generated repetition
  * rule; llama.cpp accepts the grammar, then recurses without end when it reaches the rule), chains of more than
  * {@value #MAX_START_DEPTH} rules at the start of a rule (which overflow llama.cpp's native stack or take it
- * minutes), repetition bounds over {@value #MAX_REPETITION}, grammars that expand to more than
+ * minutes), groups nested more than {@value #MAX_GROUP_DEPTH} deep, repetition bounds over
+ * {@value #MAX_REPETITION}, grammars that expand to more than
  * {@value #MAX_ELEMENTS} elements, a NUL
  * character and unpaired UTF-16 surrogates (which cannot be passed to llama.cpp unchanged).
  */
@@ -48,6 +49,11 @@ public final class GbnfValidator {
     public static final int MAX_START_DEPTH = 1_000;
     /** The largest number of elements the rule table may hold once repetitions are expanded. */
     public static final int MAX_ELEMENTS = 4_000_000;
+    /**
+     * The deepest nesting of parenthesized groups accepted: each level is a recursion of the parser, here and in
+     * llama.cpp, so a deeper one would overflow the stack.
+     */
+    public static final int MAX_GROUP_DEPTH = 1_000;
 
     // Elements: a rule reference is the rule's id (>= 0); the rest are negative.
     private static final int ALT = -1;
@@ -63,6 +69,7 @@ public final class GbnfValidator {
     private final Map<Integer, Integer> firstReference = new HashMap<>(); // id -> byte offset
     private final Map<String, Integer> definition = new HashMap<>(); // name -> byte offset of its last definition
     private long elements;
+    private int groupDepth;
 
     private GbnfValidator(String text) {
         this.text = text;
@@ -314,9 +321,14 @@ public final class GbnfValidator {
                 rule.add(id);
             } else if (c == '(') {
                 int open = p;
+                if (++groupDepth > MAX_GROUP_DEPTH) {
+                    throw fail(open, "groups nested more than " + MAX_GROUP_DEPTH + " deep: llama.cpp's parser would"
+                            + " overflow its stack");
+                }
                 p = space(p + 1, true);
                 int id = generatedSymbol(ruleName);
                 p = alternates(p, ruleName, id, true);
+                groupDepth--;
                 lastStart = rule.size();
                 rule.add(id);
                 if (at(p) != ')') {

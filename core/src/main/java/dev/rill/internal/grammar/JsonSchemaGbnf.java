@@ -1,6 +1,7 @@
 package dev.rill.internal.grammar;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.rill.Grammar.InvalidGrammarException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -113,7 +114,20 @@ public final class JsonSchemaGbnf {
         converter.rules.forEach((name, body) -> out.append(name).append(" ::= ").append(body).append('\n'));
         converter.usedShared.forEach(name -> out.append(name).append(" ::= ")
                 .append(name.equals("ws") && !compact ? INDENTED_WS : SHARED.get(name)).append('\n'));
-        return out.toString();
+        String grammar = out.toString();
+        try {
+            GbnfValidator.validate(grammar);
+        } catch (InvalidGrammarException e) {
+            if (e.reason().contains("left-recursive")) {
+                // {"$ref": "#"}, or a $ref back to an enclosing schema as the first of its alternatives.
+                throw new IllegalArgumentException("the JSON schema refers back to itself before any text is matched"
+                        + " (a $ref cycle through anyOf, oneOf or $ref alone), which no grammar can express: "
+                        + e.reason(), e);
+            }
+            throw new IllegalStateException("the grammar made from the JSON schema is refused by the validator, a bug"
+                    + " in the converter: " + e.getMessage() + "\n" + grammar, e);
+        }
+        return grammar;
     }
 
     private String shared(String name) {
@@ -453,10 +467,19 @@ public final class JsonSchemaGbnf {
         }
     }
 
-    /** A GBNF string literal for {@code text}. */
+    /**
+     * A GBNF string literal for {@code text}.
+     *
+     * @throws IllegalArgumentException when {@code text} holds an unpaired UTF-16 surrogate ({@code "\ud800"} in
+     *     JSON), which has no UTF-8 form and so cannot be generated
+     */
     static String literal(String text) {
         StringBuilder out = new StringBuilder("\"");
         text.codePoints().forEach(c -> {
+            if (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE) {
+                throw new IllegalArgumentException("the JSON schema holds a string with an unpaired UTF-16 surrogate"
+                        + " (U+" + Integer.toHexString(c).toUpperCase() + "), which no text can contain");
+            }
             switch (c) {
                 case '"' -> out.append("\\\"");
                 case '\\' -> out.append("\\\\");

@@ -121,4 +121,27 @@ class GbnfValidatorTest {
         InvalidGrammarException e = refuse("root ::= (\"a\"{10000}){10000}{10000}");
         assertTrue(e.reason().startsWith("the grammar expands to more than"), e.reason());
     }
+
+    @Test
+    void groupsNestedDeeperThanTheLimitAreRefusedInsteadOfOverflowingTheStack() throws InterruptedException {
+        // 5,000 nested groups (10 KB of grammar) ended the parser with a StackOverflowError on a 1 MB stack.
+        InvalidGrammarException e = refuse("root ::= \"a\" " + "(".repeat(5000) + "\"b\"" + ")".repeat(5000));
+        assertEquals("groups nested more than 1000 deep: llama.cpp's parser would overflow its stack", e.reason());
+        // Up to the limit, the answer comes on a thread of the JVM's default stack size (1 MB on 64-bit Linux).
+        String atLimit = "root ::= \"a\" " + "(".repeat(GbnfValidator.MAX_GROUP_DEPTH) + "\"b\""
+                + ")".repeat(GbnfValidator.MAX_GROUP_DEPTH);
+        Throwable[] thrown = new Throwable[1];
+        Thread small = new Thread(null, () -> {
+            try {
+                GbnfValidator.validate(atLimit);
+            } catch (InvalidGrammarException expected) {
+                // a verdict, whichever it is
+            } catch (Throwable t) {
+                thrown[0] = t;
+            }
+        }, "default-stack", 1024 * 1024);
+        small.start();
+        small.join();
+        assertEquals(null, thrown[0], () -> "the validator threw " + thrown[0]);
+    }
 }

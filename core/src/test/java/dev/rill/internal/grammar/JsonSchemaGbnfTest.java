@@ -92,4 +92,25 @@ class JsonSchemaGbnfTest {
         assertRejected("{\"a\":", "the JSON schema is not valid JSON");
         assertRejected("{\"properties\":{\"a/b\":{\"not\":{}}}}", "JSON schema at #/properties/a~1b: unsupported keyword 'not'");
     }
+
+    @Test
+    void anUnpairedSurrogateIsRefusedInsteadOfMakingAGrammarNoTextMatches() {
+        // The converter wrote the surrogate into a literal; the grammar was then refused by the validator.
+        String message = "the JSON schema holds a string with an unpaired UTF-16 surrogate (U+D800)";
+        assertRejected("{\"const\":\"\\ud800\"}", message);
+        assertRejected("{\"enum\":[\"a\\ud800b\"]}", message);
+        assertRejected("{\"properties\":{\"\\ud800\":{}}}", message);
+        assertEquals("root ::= value\nvalue ::= \"\\\"\uD83D\uDE00\\\"\" ws\nws ::= | \" \"\n",
+                JsonSchemaGbnf.convert("{\"const\":\"\\ud83d\\ude00\"}"), "a paired one is a character");
+    }
+
+    @Test
+    void aSchemaThatRefersBackToItselfBeforeAnyTextIsRefused() {
+        // {"$ref": "#"} became "schema ::= schema", a grammar the validator refuses as left-recursive.
+        String message = "the JSON schema refers back to itself before any text is matched";
+        assertRejected("{\"$ref\":\"#\"}", message);
+        assertRejected("{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/a\"}},\"$ref\":\"#/$defs/a\"}", message);
+        assertRejected("{\"anyOf\":[{\"$ref\":\"#\"},{\"type\":\"null\"}]}", message);
+        GbnfValidator.validate(JsonSchemaGbnf.convert("{\"type\":\"array\",\"items\":{\"$ref\":\"#\"}}"));
+    }
 }

@@ -45,14 +45,28 @@ public final class GgmlTypes {
         };
     }
 
-    /** Bytes of {@code elements} values of {@code type}, or -1 for an unknown type or a partial block. */
+    /** Elements per block of {@code type}, or -1 for a type this table does not know. */
+    static long blockElements(int type) {
+        for (int[] row : TABLE) {
+            if (row[0] == type) {
+                return row[1];
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Bytes of {@code elements} values of {@code type}, or -1 for an unknown type, a partial block, or a size over
+     * {@link Long#MAX_VALUE}.
+     */
     static long bytes(int type, long elements) {
         for (int[] row : TABLE) {
             if (row[0] == type) {
-                if (elements % row[1] != 0) {
+                if (elements < 0 || elements % row[1] != 0) {
                     return -1;
                 }
-                return elements / row[1] * row[2];
+                long blocks = elements / row[1];
+                return blocks > Long.MAX_VALUE / row[2] ? -1 : blocks * row[2];
             }
         }
         return -1;

@@ -114,15 +114,17 @@ public final class LlamaModelHandle implements AutoCloseable {
         if (!java.util.Arrays.equals(magic, GGUF_MAGIC)) {
             throw new LlamaFileException(path, "Model file " + path + " is not a GGUF file (it does not start with \"GGUF\")");
         }
+        GgufHeader header;
         try {
-            GgufHeader header = GgufHeader.read(path);
+            header = GgufHeader.read(path);
             header.checkComplete();
-            return header;
         } catch (GgufHeader.FormatException e) {
             throw new LlamaFileException(path, "Model file " + path + " is not a valid GGUF file: " + e.getMessage());
         } catch (IOException e) {
             throw new LlamaFileException(path, "Model file " + path + " cannot be read: " + e.getMessage());
         }
+        ModelCheck.check(header);
+        return header;
     }
 
     /** The model file's GGUF header, read before loading. */

@@ -1,0 +1,77 @@
+package dev.rill.internal.llama;
+
+import dev.rill.internal.gguf.GgufHeader;
+
+/**
+ * Checks a model's GGUF metadata for values on which llama.cpp aborts the process instead of failing the load,
+ * each found by the mutation run of {@code HostileModelsTest} (docs/reliability.md). The file is refused with the
+ * key and the value before llama.cpp sees it.
+ */
+final class ModelCheck {
+    /** llama.cpp's LLAMA_MAX_LAYERS (both releases). */
+    static final int MAX_LAYERS = 512;
+
+    private static final int UINT32 = 4;
+    private static final int INT32 = 5;
+    private static final int ARRAY = 9;
+
+    private ModelCheck() {
+    }
+
+    static void check(GgufHeader header) {
+        // b4916 reads it with gguf_get_val_u32, which aborts (GGML_ASSERT in gguf.cpp) on another type.
+        Integer fileType = header.metadataTypes().get("general.file_type");
+        if (fileType != null && fileType != UINT32) {
+            throw refuse(header, "general.file_type has GGUF value type " + fileType + ", not UINT32 (4); llama.cpp"
+                    + " b4916 aborts the process on it");
+        }
+        String architecture = header.string("general.architecture").orElse(null);
+        if (architecture != null) {
+            // llama_model::load_hparams: GGML_ASSERT(n_layer > 0 && n_layer <= LLAMA_MAX_LAYERS) on the current
+            // release; b4916 asserts on 0 (and refuses more than 512).
+            if (header.metadata().get(architecture + ".block_count") instanceof Long layers
+                    && (layers < 1 || layers > MAX_LAYERS)) {
+                throw refuse(header, architecture + ".block_count is " + layers + "; llama.cpp takes 1 to " + MAX_LAYERS
+                        + " layers and aborts the process on other values");
+            }
+            // ggml's norm operations: GGML_ASSERT(eps >= 0.0f) at the first decode.
+            for (String key : new String[] {".attention.layer_norm_rms_epsilon", ".attention.layer_norm_epsilon"}) {
+                if (header.metadata().get(architecture + key) instanceof Double eps && !(eps >= 0)) {
+                    throw refuse(header, architecture + key + " is " + eps + "; ggml's normalization aborts the process"
+                            + " on an epsilon that is negative or NaN");
+                }
+            }
+        }
+        // The current release refuses these forms of the vocabulary (llama_vocab::impl::load); b4916 aborts on a
+        // token list that is not an array and reads past the end of scores or token types shorter than it.
+        Integer tokensType = header.metadataTypes().get("tokenizer.ggml.tokens");
+        if (tokensType == null) {
+            return;
+        }
+        GgufHeader.ArrayInfo tokens = header.arrays().get("tokenizer.ggml.tokens");
+        if (tokensType != ARRAY || tokens.elementType() != GgufHeader.STRING) {
+            throw refuse(header, "tokenizer.ggml.tokens is not an array of strings");
+        }
+        checkParallel(header, tokens, "tokenizer.ggml.scores", GgufHeader.FLOAT32, INT32);
+        checkParallel(header, tokens, "tokenizer.ggml.token_type", INT32, INT32);
+    }
+
+    private static void checkParallel(GgufHeader header, GgufHeader.ArrayInfo tokens, String key, int type, int orType) {
+        Integer kvType = header.metadataTypes().get(key);
+        if (kvType == null) {
+            return;
+        }
+        GgufHeader.ArrayInfo array = header.arrays().get(key);
+        if (kvType != ARRAY || (array.elementType() != type && array.elementType() != orType)) {
+            throw refuse(header, key + " is not an array of " + (type == orType ? "INT32" : "FLOAT32 or INT32"));
+        }
+        if (array.length() < tokens.length()) {
+            throw refuse(header, key + " has " + array.length() + " entries for " + tokens.length() + " tokens");
+        }
+    }
+
+    private static LlamaFileException refuse(GgufHeader header, String reason) {
+        return new LlamaFileException(header.path(), "Model file " + header.path() + " cannot be loaded safely: "
+                + reason);
+    }
+}

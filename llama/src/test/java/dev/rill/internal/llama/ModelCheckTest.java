@@ -1,0 +1,87 @@
+package dev.rill.internal.llama;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rill.internal.gguf.GgufHeader;
+import dev.rill.testkit.GgufFile;
+import dev.rill.testkit.GgufValue;
+import dev.rill.testkit.TestModels;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each case is a crash of the mutation run ({@link HostileModelsTest}): a well-formed model whose metadata made
+ * llama.cpp abort the process (exit 134). Each is now refused in Java, before llama.cpp sees the file; were it
+ * not, this test's JVM would end.
+ */
+class ModelCheckTest {
+    @TempDir
+    static Path dir;
+    private static GgufFile rigged;
+
+    @BeforeAll
+    static void write() throws IOException {
+        Path base = dir.resolve("base.gguf");
+        TestModels.plusOne().write(base);
+        rigged = GgufFile.read(base);
+    }
+
+    private static void assertRefused(String name, Map<String, GgufValue> changes, String reason) throws IOException {
+        Path file = dir.resolve(name + ".gguf");
+        HostileModelsTest.rewrite(rigged, file, changes);
+        LlamaFileException e = assertThrows(LlamaFileException.class, () -> LlamaModelHandle.load(file,
+                new LlamaModelHandle.Config(null, null, 0, true, false)).close());
+        assertTrue(e.getMessage().contains("cannot be loaded safely: " + reason), e.getMessage());
+    }
+
+    @Test
+    void aLayerCountOutsideOneTo512IsRefused() throws IOException {
+        // Current release: GGML_ASSERT(n_layer > 0 && n_layer <= LLAMA_MAX_LAYERS); b4916 aborts on 0.
+        for (long layers : new long[] {0, 513, 1000, 0x8000_0000L, 0xFFFF_FFFFL}) {
+            assertRefused("layers-" + layers, Map.of("llama.block_count", GgufValue.uint32(layers)),
+                    "llama.block_count is " + layers + "; llama.cpp takes 1 to 512 layers");
+        }
+    }
+
+    @Test
+    void aNegativeOrNanNormEpsilonIsRefused() throws IOException {
+        // ggml's rms_norm: GGML_ASSERT(eps >= 0.0f), at the first decode on both releases.
+        for (float eps : new float[] {-1f, Float.NaN, Float.NEGATIVE_INFINITY}) {
+            assertRefused("eps-" + eps, Map.of("llama.attention.layer_norm_rms_epsilon", GgufValue.float32(eps)),
+                    "llama.attention.layer_norm_rms_epsilon is " + (double) eps);
+        }
+    }
+
+    @Test
+    void aVocabularyThatIsNotAStringArrayOrHasShortScoresIsRefused() throws IOException {
+        // b4916 aborts on a token list stored as a scalar; the current release refuses it, and short scores.
+        assertRefused("tokens-float", Map.of("tokenizer.ggml.tokens", GgufValue.float32(7f)),
+                "tokenizer.ggml.tokens is not an array of strings");
+        assertRefused("tokens-ints", Map.of("tokenizer.ggml.tokens", GgufValue.int32s(1, 2, 3)),
+                "tokenizer.ggml.tokens is not an array of strings");
+        Map<String, GgufValue> shortScores = new HashMap<>();
+        shortScores.put("tokenizer.ggml.scores", GgufValue.float32s(0f, 0f));
+        assertRefused("short-scores", shortScores, "tokenizer.ggml.scores has 2 entries for 259 tokens");
+        assertRefused("types-as-strings", Map.of("tokenizer.ggml.token_type", GgufValue.strings(List.of("a"))),
+                "tokenizer.ggml.token_type is not an array of INT32");
+    }
+
+    @Test
+    void aFileTypeStoredAsAnotherTypeThanUint32IsRefused() throws IOException {
+        // b4916: GGML_ASSERT(type_to_gguf_type<T>::value == type) in gguf_get_val_u32.
+        assertRefused("file-type-u8", Map.of("general.file_type", GgufValue.uint8(7)),
+                "general.file_type has GGUF value type 0, not UINT32 (4)");
+    }
+
+    @Test
+    void theTestKitsModelsPass() throws IOException {
+        ModelCheck.check(GgufHeader.read(rigged.path()));
+    }
+}
