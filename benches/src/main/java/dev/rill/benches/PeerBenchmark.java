@@ -80,6 +80,8 @@ public class PeerBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() throws IOException {
+            // The peer runs llama.cpp b4916; Rill runs the same release here, so that only what each adds differs.
+            System.setProperty("rill.llama.profile", "b4916");
             file = StreamingOverheadBenchmark.writeModel();
             Path f = file;
             model = onShortLivedThread(() -> Model.load(f, StreamingOverheadBenchmark.options()));
