@@ -83,8 +83,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * over prompt evaluation; generated tokens after the first over the time between first and last token), which
  * must agree with the rate from JMH's time.
  *
- * <p>Run (30 trials of one fork, 1 warm-up iteration and 5 measured of 2 s each, about 12 minutes on 2 cores once
- * the models are written; writing them takes about 3 minutes more the first time):
+ * <p>Run (30 trials of one fork, 1 warm-up iteration of 2 s and 8 measured of 1 s, at least one invocation each: about
+ * 12 minutes on 2 cores once the models are written; writing them takes about 2 minutes more the first time). Many
+ * short iterations rather than a few long ones, because on a shared machine the fastest iterations are the ones to
+ * read as well as the median: other work only ever slows a decode down, and a llama.cpp decode on as many threads
+ * as cores slows down many times when one core is taken.
  * <pre>
  * ./build -q -pl benches -am package -DskipTests
  * java -jar benches/target/benchmarks.jar ProfileSpeedBenchmark -rf json -rff benches/target/profile-speed.json
@@ -99,7 +102,7 @@ import org.openjdk.jmh.annotations.Warmup;
 // would wait JMH's default 30 s shutdown timeout for it at every exit.
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Djmh.shutdownTimeout=1"})
 @Warmup(iterations = 1, time = 2)
-@Measurement(iterations = 5, time = 2)
+@Measurement(iterations = 8, time = 1)
 @Threads(1)
 public class ProfileSpeedBenchmark {
     static final int THREADS = 2;
