@@ -137,6 +137,11 @@ final class RawLoop implements AutoCloseable {
         return (long) streams * count;
     }
 
+    /** The number of tokens {@link #run} evaluates for {@code prompt} (the BOS included). */
+    int promptTokens(String prompt) {
+        return model.tokenize(prompt, true, false).length;
+    }
+
     /** Whether {@code token} ends generation for this model. */
     boolean isEndOfGeneration(int token) {
         return model.isEndOfGeneration(token);
