@@ -1,6 +1,6 @@
 package dev.rill.benches;
 
-import dev.rill.LlamaProfile;
+import dev.rill.llama.LlamaProfile;
 import dev.rill.Model;
 import dev.rill.ModelOptions;
 import dev.rill.testkit.TestModels;

@@ -7,7 +7,7 @@ import de.kherud.llama.ModelParameters;
 import dev.rill.FinishReason;
 import dev.rill.GenerationRequest;
 import dev.rill.GenerationResult;
-import dev.rill.LlamaProfile;
+import dev.rill.llama.LlamaProfile;
 import dev.rill.Model;
 import dev.rill.ModelOptions;
 import dev.rill.TokenCallback;
