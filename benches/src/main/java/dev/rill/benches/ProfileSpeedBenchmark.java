@@ -83,18 +83,22 @@ import org.openjdk.jmh.annotations.Warmup;
  * over prompt evaluation; generated tokens after the first over the time between first and last token), which
  * must agree with the rate from JMH's time.
  *
- * <p>Run (30 trials of one fork, 1 warm-up iteration of 2 s and 8 measured of 1 s, at least one invocation each: about
- * 12 minutes on 2 cores once the models are written; writing them takes about 2 minutes more the first time). Many
- * short iterations rather than a few long ones, because on a shared machine the fastest iterations are the ones to
- * read as well as the median: other work only ever slows a decode down, and a llama.cpp decode on as many threads
- * as cores slows down many times when one core is taken.
+ * <p>Run (30 trials of one fork, 1 warm-up iteration of 2 s and 8 measured of 1 s, at least one invocation each: 19
+ * minutes on the shared 2-core machine, 8, 9 and 2 minutes for the three models, once the models are written;
+ * writing them takes about 2 minutes more the first time). Many short iterations rather than a few long ones,
+ * because on a shared machine the fastest iterations are the ones to read as well as the median: other work only
+ * ever slows a decode down, and a llama.cpp decode on as many threads as cores slows down many times when one core
+ * is taken. For comparisons taken minutes apart, run one model at a time between two llama-bench passes:
  * <pre>
  * ./build -q -pl benches -am package -DskipTests
- * java -jar benches/target/benchmarks.jar ProfileSpeedBenchmark -rf json -rff benches/target/profile-speed.json
- * benches/llama-bench
+ * benches/llama-bench --model tinyllama-q4_0 --out benches/target/lb-before
+ * java -jar benches/target/benchmarks.jar ProfileSpeedBenchmark -p model=tinyllama-q4_0 \
+ *     -rf json -rff benches/target/profile-speed.json
+ * benches/llama-bench --model tinyllama-q4_0 --out benches/target/lb-after
  * java -cp benches/target/benchmarks.jar dev.rill.benches.SpeedTable benches/target/profile-speed.json \
- *     benches/target/llama-bench/*.json
+ *     benches/target/lb-before/*.json benches/target/lb-after/*.json
  * </pre>
+ * (without {@code -p model=...} and {@code --model} for all three models).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

@@ -23,7 +23,8 @@ import java.util.stream.DoubleStream;
  *
  * <p>Each cell is tokens/s: the median over every measured iteration (JMH: {@code 128} prompt tokens or
  * {@code 32} generated tokens over each iteration's mean time per invocation; llama-bench: each repetition's
- * tokens/s), with the minimum and maximum; runs of one implementation, model and work from several files are pooled.
+ * tokens/s), with the minimum and maximum. llama-bench runs of one implementation, model and work from several
+ * files are pooled; a JMH run of the same benchmark and parameters in a later file replaces an earlier one.
  * Ratios are given of the medians and of the best (fastest) iterations.
  *
  * <pre>
@@ -40,8 +41,13 @@ public final class SpeedTable {
     private SpeedTable() {
     }
 
-    /** The rates of one implementation on one model and one work: tokens/s per iteration or repetition. */
-    record Cell(String implementation, String model, String work, double[] rates) {
+    /**
+     * The rates of one implementation on one model and one work: tokens/s per iteration or repetition.
+     *
+     * @param pooled whether a later cell of the same implementation, model and work adds its rates to this one's
+     *     (llama-bench runs) rather than replacing it (JMH runs, as in the release gate)
+     */
+    record Cell(String implementation, String model, String work, double[] rates, boolean pooled) {
         double median() {
             return JmhMedians.median(rates);
         }
@@ -101,7 +107,7 @@ public final class SpeedTable {
                 }
             }
             cells.add(new Cell(implementation, model, work,
-                    rates.stream().mapToDouble(Double::doubleValue).toArray()));
+                    rates.stream().mapToDouble(Double::doubleValue).toArray(), false));
         }
         return cells;
     }
@@ -133,7 +139,7 @@ public final class SpeedTable {
             for (int i = 0; i < rates.length; i++) {
                 rates[i] = test.get("samples_ts").get(i).asDouble();
             }
-            cells.add(new Cell(implementation, model, work, rates));
+            cells.add(new Cell(implementation, model, work, rates, true));
         }
         return cells;
     }
@@ -158,12 +164,12 @@ public final class SpeedTable {
     static void print(List<Cell> cells, PrintStream out) {
         Map<String, Map<String, Map<String, Cell>>> byModel = new LinkedHashMap<>();
         for (Cell c : cells) {
-            // Runs of the same implementation, model and work from several files (llama-bench before and after the
-            // JMH run, say) are pooled.
+            // llama-bench runs of the same implementation, model and work from several files (before and after the
+            // JMH run, say) are pooled; a later JMH run replaces an earlier one.
             byModel.computeIfAbsent(c.model(), k -> new LinkedHashMap<>())
                     .computeIfAbsent(c.implementation(), k -> new LinkedHashMap<>())
-                    .merge(c.work(), c, (a, b) -> new Cell(a.implementation(), a.model(), a.work(),
-                            DoubleStream.concat(Arrays.stream(a.rates()), Arrays.stream(b.rates())).toArray()));
+                    .merge(c.work(), c, (a, b) -> !b.pooled() ? b : new Cell(a.implementation(), a.model(), a.work(),
+                            DoubleStream.concat(Arrays.stream(a.rates()), Arrays.stream(b.rates())).toArray(), true));
         }
         out.println("| model | implementation | prompt tokens/s (pp128): median | min-max | decode tokens/s "
                 + "(tg32): median | min-max |");

@@ -63,6 +63,13 @@ class SpeedTableTest {
         assertEquals("tinyllama-q4_0", anchor.model());
         assertEquals("tg32", cells.get(6).work());
 
+        // A later JMH run replaces an earlier one; later llama-bench repetitions join the earlier ones.
+        cells.addAll(SpeedTable.readJmh(JSON.readTree("[" + jmh("peer", "tinyllama-q4_0", null, "tg32", "1000") + "]")));
+        cells.addAll(SpeedTable.readLlamaBench(JSON.readTree("[" + llamaBench(0, 32, 1, "40") + "]"),
+                Path.of("prebuilt-tinyllama-q4_0.json")));
+        cells.addAll(SpeedTable.readLlamaBench(JSON.readTree("[" + llamaBench(0, 32, 1, "20", "30") + "]"),
+                Path.of("prebuilt-tinyllama-q4_0.json")));
+
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         SpeedTable.print(cells, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String out = bytes.toString(StandardCharsets.UTF_8);
@@ -71,6 +78,8 @@ class SpeedTableTest {
         // Medians 128 / 128 and 32 / 32; best 160 / 130 and 32 / 33.
         assertTrue(out.contains("| tinyllama-q4_0 | Rill, current / llama-bench prebuilt, fa off | 1.000 | 1.231 | 1.000 "
                 + "| 0.970 | ≥ 0.95 | met | met |"), out);
+        assertTrue(out.contains("| tinyllama-q4_0 | de.kherud:llama (b4916) |  |  | 32.0 | 32.0-32.0 |"), out);
+        assertTrue(out.contains("| tinyllama-q4_0 | llama-bench prebuilt, fa on |  |  | 30.0 | 20.0-40.0 |"), out);
         // Decode 32 / 33.33 = 0.96 < 0.98.
         assertTrue(out.contains("| tinyllama-q4_0 | Rill, current / raw loop, current | 1.000 | 1.250 | 0.960 | 0.960 "
                 + "| ≥ 0.98 | not met (decode) | not met (decode) |"), out);
