@@ -241,6 +241,12 @@ final class B4916Binding implements ProfileBinding {
      * graph reservation ({@code GGML_ASSERT(ggml_can_mul_mat(a, b))}, reproduced by EmbeddingsTest).
      */
     @Override
+    public boolean needsThreadpool() {
+        // Built with OpenMP, whose thread team persists between decodes.
+        return false;
+    }
+
+    @Override
     public boolean poolsNatively(boolean encoderOnly) {
         return encoderOnly;
     }

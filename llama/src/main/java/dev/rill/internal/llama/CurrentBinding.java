@@ -270,6 +270,12 @@ final class CurrentBinding implements ProfileBinding {
     }
 
     @Override
+    public boolean needsThreadpool() {
+        // Built without OpenMP: see CpuThreadpool.
+        return true;
+    }
+
+    @Override
     public boolean poolsNatively(boolean encoderOnly) {
         return true;
     }

@@ -26,6 +26,8 @@ public final class LlamaContextHandle implements AutoCloseable {
     private final int cellsPerSequence;
     private final int vocabSize;
     private final ProfileBinding binding;
+    /** The context's CPU threads, where this release needs a pool of its own; null otherwise. */
+    private final CpuThreadpool threadpool;
     /** Adapters attached now, in attachment order, with their scales. */
     private Map<MemorySegment, Float> attachedAdapters = new LinkedHashMap<>();
     private final Arena scratch = Arena.ofConfined();
@@ -55,8 +57,10 @@ public final class LlamaContextHandle implements AutoCloseable {
         }
     }
 
-    private LlamaContextHandle(LlamaModelHandle model, MemorySegment context, Config config, PoolingType asked) {
+    private LlamaContextHandle(LlamaModelHandle model, MemorySegment context, CpuThreadpool threadpool, Config config,
+                               PoolingType asked) {
         this.binding = LlamaRuntime.binding();
+        this.threadpool = threadpool;
         this.model = model;
         this.context = context;
         // llama.cpp may size the cache up (the current release pads it to 256 cells); Rill keeps to what was asked.
@@ -96,7 +100,23 @@ public final class LlamaContextHandle implements AutoCloseable {
                 throw new LlamaCallException(NativeLog.withRecent("llama.cpp could not create a context of " + config.contextSize()
                         + " cells for " + model.path()));
             }
-            return new LlamaContextHandle(model, context, config, asked.pooling());
+            CpuThreadpool threadpool = null;
+            try {
+                if (LlamaRuntime.binding().needsThreadpool()) {
+                    threadpool = CpuThreadpool.start(Math.max(config.threads(), config.batchThreads()));
+                    if (threadpool != null) {
+                        threadpool.attachTo(context);
+                    }
+                }
+                return new LlamaContextHandle(model, context, threadpool, config, asked.pooling());
+            } catch (RuntimeException | Error e) {
+                if (threadpool != null) {
+                    threadpool.detach();
+                    threadpool.close();
+                }
+                Llama.free(context);
+                throw e;
+            }
         }
     }
 
@@ -344,8 +364,14 @@ public final class LlamaContextHandle implements AutoCloseable {
     @Override
     public void close() {
         if (context != null) {
+            if (threadpool != null) {
+                threadpool.detach();
+            }
             Llama.free(context);
             context = null;
+            if (threadpool != null) {
+                threadpool.close();
+            }
             scratch.close();
         }
     }

@@ -40,6 +40,12 @@ sealed interface ProfileBinding permits B4916Binding, CurrentBinding {
     MemorySegment createContext(Arena arena, MemorySegment model, LlamaContextHandle.Config config);
 
     /**
+     * Whether a context needs a {@link CpuThreadpool} of its own: true where the CPU backend would otherwise start
+     * and join its threads on every decode, false where its threads persist anyway (an OpenMP build).
+     */
+    boolean needsThreadpool();
+
+    /**
      * Whether llama.cpp's own pooling (mean, CLS, last) runs on a model of this kind; where it does not, an
      * embeddings context is created without pooling and the caller pools the token vectors itself.
      */
