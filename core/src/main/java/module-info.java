@@ -10,4 +10,5 @@ module dev.rill.core {
     requires org.slf4j;
 
     exports dev.rill;
+    exports dev.rill.internal.chat to dev.rill.benches;
 }
