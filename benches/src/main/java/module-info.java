@@ -14,6 +14,7 @@ module dev.rill.benches {
     requires org.jfree.jfreechart;
     requires java.desktop;
     requires java.management;
+    requires java.net.http;
     requires org.reactivestreams;
     requires reactor.core;
 
