@@ -1,4 +1,6 @@
-/** Writes and reads GGUF models and LoRA adapters whose behaviour is known by construction. */
+/** Writes GGUF models and LoRA adapters whose behaviour is known by construction, through {@code dev.rill.gguf}. */
 module dev.rill.testkit {
+    requires transitive dev.rill.gguf;
+
     exports dev.rill.testkit;
 }

@@ -255,13 +255,13 @@ class AdapterTest {
 
         // An adapter for another architecture.
         Path otherArchitecture = RiggedFiles.newPath("gpt2-lora.gguf");
-        new dev.rill.testkit.GgufWriter()
-                .metadata("general.architecture", dev.rill.testkit.GgufValue.string("gpt2"))
-                .metadata("general.type", dev.rill.testkit.GgufValue.string("adapter"))
-                .metadata("adapter.type", dev.rill.testkit.GgufValue.string("lora"))
-                .metadata("adapter.lora.alpha", dev.rill.testkit.GgufValue.float32(1f))
-                .tensor("output.weight.lora_a", dev.rill.testkit.GgmlType.F32, new long[] {288, 2}, new float[576])
-                .tensor("output.weight.lora_b", dev.rill.testkit.GgmlType.F32, new long[] {2, 259}, new float[518])
+        new dev.rill.gguf.GgufWriter()
+                .metadata("general.architecture", dev.rill.gguf.GgufValue.string("gpt2"))
+                .metadata("general.type", dev.rill.gguf.GgufValue.string("adapter"))
+                .metadata("adapter.type", dev.rill.gguf.GgufValue.string("lora"))
+                .metadata("adapter.lora.alpha", dev.rill.gguf.GgufValue.float32(1f))
+                .tensor("output.weight.lora_a", dev.rill.gguf.GgmlType.F32, new long[] {288, 2}, new float[576])
+                .tensor("output.weight.lora_b", dev.rill.gguf.GgmlType.F32, new long[] {2, 259}, new float[518])
                 .write(otherArchitecture);
         var architecture = assertThrows(AdapterLoadException.class, () -> model.loadAdapter(otherArchitecture));
         assertTrue(architecture.getMessage().contains("is for the gpt2 architecture, but the model"),
@@ -269,13 +269,13 @@ class AdapterTest {
 
         // llama.cpp aborts the process on an alpha of another type (GGML_ASSERT in gguf_get_val_f32).
         Path intAlpha = RiggedFiles.newPath("int-alpha-lora.gguf");
-        new dev.rill.testkit.GgufWriter()
-                .metadata("general.architecture", dev.rill.testkit.GgufValue.string("llama"))
-                .metadata("general.type", dev.rill.testkit.GgufValue.string("adapter"))
-                .metadata("adapter.type", dev.rill.testkit.GgufValue.string("lora"))
-                .metadata("adapter.lora.alpha", dev.rill.testkit.GgufValue.uint32(1))
-                .tensor("output.weight.lora_a", dev.rill.testkit.GgmlType.F32, new long[] {288, 2}, new float[576])
-                .tensor("output.weight.lora_b", dev.rill.testkit.GgmlType.F32, new long[] {2, 259}, new float[518])
+        new dev.rill.gguf.GgufWriter()
+                .metadata("general.architecture", dev.rill.gguf.GgufValue.string("llama"))
+                .metadata("general.type", dev.rill.gguf.GgufValue.string("adapter"))
+                .metadata("adapter.type", dev.rill.gguf.GgufValue.string("lora"))
+                .metadata("adapter.lora.alpha", dev.rill.gguf.GgufValue.uint32(1))
+                .tensor("output.weight.lora_a", dev.rill.gguf.GgmlType.F32, new long[] {288, 2}, new float[576])
+                .tensor("output.weight.lora_b", dev.rill.gguf.GgmlType.F32, new long[] {2, 259}, new float[518])
                 .write(intAlpha);
         var alpha = assertThrows(AdapterLoadException.class, () -> model.loadAdapter(intAlpha));
         assertTrue(alpha.getMessage().contains("stores adapter.lora.alpha as GGUF value type 4"), alpha.getMessage());

@@ -3,7 +3,7 @@ package dev.rill;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rill.testkit.GgmlType;
+import dev.rill.gguf.GgmlType;
 import dev.rill.testkit.LlamaHyperparameters;
 import dev.rill.testkit.TestModels;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package dev.rill;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.rill.testkit.GgmlType;
+import dev.rill.gguf.GgmlType;
 import dev.rill.testkit.ModelFiles;
 import dev.rill.testkit.RiggedModel;
 import dev.rill.testkit.TestModels;

@@ -8,7 +8,7 @@ import dev.rill.AdapterLoadException;
 import dev.rill.Generation;
 import dev.rill.GenerationRequest;
 import dev.rill.Model;
-import dev.rill.testkit.GgufValue;
+import dev.rill.gguf.GgufValue;
 import dev.rill.testkit.LoraAdapterFile;
 import dev.rill.testkit.TestModels;
 import java.io.IOException;

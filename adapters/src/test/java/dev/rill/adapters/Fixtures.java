@@ -2,9 +2,9 @@ package dev.rill.adapters;
 
 import dev.rill.Model;
 import dev.rill.ModelOptions;
-import dev.rill.testkit.GgmlType;
-import dev.rill.testkit.GgufValue;
-import dev.rill.testkit.GgufWriter;
+import dev.rill.gguf.GgmlType;
+import dev.rill.gguf.GgufValue;
+import dev.rill.gguf.GgufWriter;
 import dev.rill.testkit.LoraAdapterFile;
 import dev.rill.testkit.ModelFiles;
 import dev.rill.testkit.TestModels;

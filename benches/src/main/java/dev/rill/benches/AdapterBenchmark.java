@@ -10,7 +10,7 @@ import dev.rill.TokenCallback;
 import dev.rill.adapters.AdapterLease;
 import dev.rill.adapters.AdapterRegistry;
 import dev.rill.adapters.AdapterSelection;
-import dev.rill.testkit.GgufFile;
+import dev.rill.gguf.GgufFile;
 import dev.rill.testkit.LoraAdapterFile;
 import dev.rill.testkit.TestModels;
 import java.io.IOException;

@@ -14,7 +14,7 @@ import dev.rill.Prompt;
 import dev.rill.TokenCallback;
 import dev.rill.sampling.Sampler;
 import dev.rill.testkit.Architecture;
-import dev.rill.testkit.GgmlType;
+import dev.rill.gguf.GgmlType;
 import dev.rill.testkit.TestModels;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,7 @@
 package dev.rill.benches;
 
 import dev.rill.testkit.Architecture;
-import dev.rill.testkit.GgmlType;
+import dev.rill.gguf.GgmlType;
 import dev.rill.testkit.ModelShape;
 import dev.rill.testkit.TestModels;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import dev.rill.GenerationResult;
 import dev.rill.Model;
 import dev.rill.ModelOptions;
 import dev.rill.TokenCallback;
-import dev.rill.testkit.GgmlType;
+import dev.rill.gguf.GgmlType;
 import dev.rill.testkit.TestModels;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -6,7 +6,7 @@ import dev.rill.Model;
 import dev.rill.ModelOptions;
 import dev.rill.Prompt;
 import dev.rill.TokenCallback;
-import dev.rill.testkit.GgmlType;
+import dev.rill.gguf.GgmlType;
 import dev.rill.testkit.TestModels;
 import java.io.IOException;
 import java.nio.file.Files;

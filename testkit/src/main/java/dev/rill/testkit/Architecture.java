@@ -1,5 +1,8 @@
 package dev.rill.testkit;
 
+import dev.rill.gguf.GgufWriter;
+import dev.rill.gguf.GgufValue;
+import dev.rill.gguf.GgmlType;
 import java.util.ArrayList;
 import java.util.List;
 

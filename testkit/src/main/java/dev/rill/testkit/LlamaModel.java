@@ -1,5 +1,7 @@
 package dev.rill.testkit;
 
+import dev.rill.gguf.GgufWriter;
+import dev.rill.gguf.GgmlType;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

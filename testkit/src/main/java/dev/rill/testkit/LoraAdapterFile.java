@@ -1,5 +1,9 @@
 package dev.rill.testkit;
 
+import dev.rill.gguf.GgufWriter;
+import dev.rill.gguf.GgufValue;
+import dev.rill.gguf.GgmlType;
+import dev.rill.gguf.GgufFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashSet;

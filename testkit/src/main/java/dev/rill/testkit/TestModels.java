@@ -1,5 +1,7 @@
 package dev.rill.testkit;
 
+import dev.rill.gguf.GgufWriter;
+import dev.rill.gguf.GgmlType;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;

@@ -1,5 +1,7 @@
 package dev.rill.testkit;
 
+import dev.rill.gguf.GgufValue;
+import dev.rill.gguf.GgufFile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

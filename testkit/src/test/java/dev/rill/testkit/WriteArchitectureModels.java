@@ -1,5 +1,6 @@
 package dev.rill.testkit;
 
+import dev.rill.gguf.GgmlType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

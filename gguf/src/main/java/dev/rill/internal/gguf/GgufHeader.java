@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,8 +23,9 @@ import java.util.function.Supplier;
  * llama.cpp sees the file. llama.cpp's GGUF parser reports most format errors on stderr only, so checking here
  * turns a corrupt or truncated file into an exception that says what is wrong and where.
  *
- * <p>Array values are skipped (their element type and length are kept), so reading a 128k-token vocabulary costs
- * milliseconds. Every length is bounded by the file's size before anything is allocated.
+ * <p>{@link #read(Path)} skips array values (their element type and length are kept), so reading a 128k-token
+ * vocabulary costs milliseconds; {@link #readWithArrays(Path)} keeps them too. Every length is bounded by the file's
+ * size before anything is allocated. Maps keep the file's order.
  */
 public record GgufHeader(Path path, long fileSize, int version, Map<String, Object> metadata,
                          Map<String, Integer> metadataTypes, Map<String, ArrayInfo> arrays, List<TensorInfo> tensors,
@@ -34,8 +36,16 @@ public record GgufHeader(Path path, long fileSize, int version, Map<String, Obje
     /** GGUF's value type code of a 32-bit float. */
     public static final int FLOAT32 = 6;
 
-    /** The element type and length of an array value. */
-    public record ArrayInfo(int elementType, long length) {
+    /**
+     * An array value.
+     *
+     * @param values its elements, as {@link #metadata()} holds scalars, when read by {@link #readWithArrays};
+     *               empty otherwise
+     */
+    public record ArrayInfo(int elementType, long length, List<Object> values) {
+        public ArrayInfo {
+            values = List.copyOf(values);
+        }
     }
 
     /**
@@ -140,11 +150,21 @@ public record GgufHeader(Path path, long fileSize, int version, Map<String, Obje
         }
     }
 
-    /** Reads the header of {@code path}. */
+    /** Reads the header of {@code path}, skipping array values. */
     public static GgufHeader read(Path path) throws IOException {
+        return read(path, false);
+    }
+
+    /** Reads the header of {@code path} with the elements of every array. */
+    public static GgufHeader readWithArrays(Path path) throws IOException {
+        return read(path, true);
+    }
+
+    private static GgufHeader read(Path path, boolean keepArrays) throws IOException {
         long size = Files.size(path);
         try (InputStream raw = Files.newInputStream(path)) {
-            return read(path, raw, size);
+            Reader reader = new Reader(new DataInputStream(new BufferedInputStream(raw, 1 << 16)), size, keepArrays);
+            return reader.header(path);
         }
     }
 
@@ -153,7 +173,7 @@ public record GgufHeader(Path path, long fileSize, int version, Map<String, Obje
      * targets read from memory through it). Does not close {@code in}.
      */
     public static GgufHeader read(Path path, InputStream in, long size) throws IOException {
-        Reader reader = new Reader(new DataInputStream(new BufferedInputStream(in, 1 << 16)), size);
+        Reader reader = new Reader(new DataInputStream(new BufferedInputStream(in, 1 << 16)), size, false);
         return reader.header(path);
     }
 
@@ -161,11 +181,13 @@ public record GgufHeader(Path path, long fileSize, int version, Map<String, Obje
     private static final class Reader {
         private final DataInputStream in;
         private final long size;
+        private final boolean keepArrays;
         private long position;
 
-        Reader(DataInputStream in, long size) {
+        Reader(DataInputStream in, long size, boolean keepArrays) {
             this.in = in;
             this.size = size;
+            this.keepArrays = keepArrays;
         }
 
         GgufHeader header(Path path) throws IOException {
@@ -209,10 +231,15 @@ public record GgufHeader(Path path, long fileSize, int version, Map<String, Obje
                                 + " elements, more than the file holds (or llama.cpp's limit of " + MAX_ARRAY_LENGTH
                                 + ")");
                     }
+                    List<Object> values = new ArrayList<>();
                     for (long j = 0; j < length; j++) {
-                        skipValue(elementType, key, j);
+                        if (keepArrays) {
+                            values.add(element(elementType, key, j));
+                        } else {
+                            skipValue(elementType, key, j);
+                        }
                     }
-                    arrays.put(key, new ArrayInfo(elementType, length));
+                    arrays.put(key, new ArrayInfo(elementType, length, values));
                 } else {
                     metadata.put(key, value(type, key));
                 }
@@ -273,8 +300,9 @@ public record GgufHeader(Path path, long fileSize, int version, Map<String, Obje
                 tensors.add(new TensorInfo(name, dims, type, offset));
             }
             long dataOffset = (position + alignment - 1) / alignment * alignment;
-            return new GgufHeader(path, size, version, Map.copyOf(metadata), Map.copyOf(types), Map.copyOf(arrays),
-                    List.copyOf(tensors), alignment, dataOffset);
+            return new GgufHeader(path, size, version, Collections.unmodifiableMap(metadata),
+                    Collections.unmodifiableMap(types), Collections.unmodifiableMap(arrays), List.copyOf(tensors),
+                    alignment, dataOffset);
         }
 
         private Object value(int type, String key) throws IOException {
@@ -293,6 +321,14 @@ public record GgufHeader(Path path, long fileSize, int version, Map<String, Obje
                 case TYPE_FLOAT64 -> Double.longBitsToDouble(u64(what));
                 default -> throw new FormatException("metadata '" + key + "' has an unknown type " + type);
             };
+        }
+
+        /** Reads element {@code index} of array {@code key}, a scalar of {@code type}. */
+        private Object element(int type, String key, long index) throws IOException {
+            if (type == TYPE_ARRAY) {
+                throw new FormatException("array '" + key + "' holds arrays, which GGUF does not allow");
+            }
+            return value(type, key + "[" + index + "]");
         }
 
         /** Skips element {@code index} of array {@code key}; the name is built only for an error message. */

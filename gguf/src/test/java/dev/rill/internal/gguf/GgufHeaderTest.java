@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rill.testkit.TestModels;
+import dev.rill.gguf.GgmlType;
+import dev.rill.gguf.GgufValue;
+import dev.rill.gguf.GgufWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,8 +25,18 @@ class GgufHeaderTest {
 
     @BeforeAll
     static void write() throws IOException {
-        model = dir.resolve("plus-one.gguf");
-        TestModels.plusOne().write(model);
+        // The shape of the test kit's rigged byte-vocabulary model: a 259-token vocabulary, 288 wide.
+        List<String> tokens = new ArrayList<>(List.of("<unk>", "<s>", "</s>"));
+        for (int b = 0; b < 256; b++) {
+            tokens.add(String.format("<0x%02X>", b));
+        }
+        model = dir.resolve("byte-vocabulary.gguf");
+        new GgufWriter()
+                .metadata("general.architecture", GgufValue.string("llama"))
+                .metadata("llama.embedding_length", GgufValue.uint32(288))
+                .metadata("tokenizer.ggml.tokens", GgufValue.strings(tokens))
+                .tensor("output.weight", GgmlType.F32, new long[] {288, 259}, new float[288 * 259])
+                .write(model);
     }
 
     @Test

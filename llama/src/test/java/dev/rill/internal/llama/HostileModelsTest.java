@@ -2,10 +2,10 @@ package dev.rill.internal.llama;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.rill.testkit.GgmlType;
-import dev.rill.testkit.GgufFile;
-import dev.rill.testkit.GgufValue;
-import dev.rill.testkit.GgufWriter;
+import dev.rill.gguf.GgmlType;
+import dev.rill.gguf.GgufFile;
+import dev.rill.gguf.GgufValue;
+import dev.rill.gguf.GgufWriter;
 import dev.rill.testkit.TestModels;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rill.internal.gguf.GgufHeader;
-import dev.rill.testkit.GgufFile;
-import dev.rill.testkit.GgufValue;
+import dev.rill.gguf.GgufFile;
+import dev.rill.gguf.GgufValue;
 import dev.rill.testkit.TestModels;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.rill.testkit;
+package dev.rill.gguf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

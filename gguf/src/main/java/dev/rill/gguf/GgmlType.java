@@ -1,4 +1,4 @@
-package dev.rill.testkit;
+package dev.rill.gguf;
 
 /**
  * The tensor data types this kit writes, with their ggml ids and block layout.

@@ -1,10 +1,9 @@
-package dev.rill.internal.gguf;
+package dev.rill.testkit;
 
-import dev.rill.testkit.GgmlType;
-import dev.rill.testkit.GgufValue;
-import dev.rill.testkit.GgufWriter;
-import dev.rill.testkit.LoraAdapterFile;
-import dev.rill.testkit.TestModels;
+import dev.rill.gguf.GgmlType;
+import dev.rill.gguf.GgufFile;
+import dev.rill.gguf.GgufValue;
+import dev.rill.gguf.GgufWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,12 +11,13 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Writes the seed corpora of {@link GgufHeaderFuzzTest} from the test kit, small enough for a fuzzer to mutate
- * quickly (a few kilobytes each). Run from the repository root after {@code ./build -pl gguf -am test-compile}:
+ * Writes the seed corpora of the GGUF header fuzz target ({@code GgufHeaderFuzzTest} in rill-gguf) from the test
+ * kit, small enough for a fuzzer to mutate quickly (a few kilobytes each). Run from the repository root after
+ * {@code ./build -pl testkit -am test-compile}:
  *
  * <pre>{@code
- * java -cp gguf/target/test-classes:gguf/target/classes:testkit/target/classes \
- *     dev.rill.internal.gguf.GgufFuzzSeeds gguf/src/test/resources/dev/rill/internal/gguf/GgufHeaderFuzzTestInputs
+ * java -cp testkit/target/test-classes:testkit/target/classes:gguf/target/classes \
+ *     dev.rill.testkit.GgufFuzzSeeds gguf/src/test/resources/dev/rill/internal/gguf/GgufHeaderFuzzTestInputs
  * }</pre>
  */
 public final class GgufFuzzSeeds {
@@ -34,7 +34,7 @@ public final class GgufFuzzSeeds {
             // tensor table (its tensors then lie past the end, which checkComplete reports).
             TestModels.plusOne().write(scratch);
             byte[] whole = Files.readAllBytes(scratch);
-            long dataOffset = GgufHeader.read(scratch).dataOffset();
+            long dataOffset = GgufFile.read(scratch).dataOffset();
             Files.write(model.resolve("rigged-model-header"), Arrays.copyOf(whole, (int) dataOffset));
 
             // A whole small file with a value of every type, string and number arrays, a custom alignment and

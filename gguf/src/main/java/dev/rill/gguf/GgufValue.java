@@ -1,4 +1,4 @@
-package dev.rill.testkit;
+package dev.rill.gguf;
 
 import java.util.ArrayList;
 import java.util.List;
