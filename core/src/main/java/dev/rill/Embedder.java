@@ -36,7 +36,7 @@ import java.util.Objects;
  * embeddings do not share batches). Close it to free the context; closing the model closes it too. Calls after
  * close throw {@link IllegalStateException}.
  */
-public final class Embedder implements AutoCloseable {
+public final class Embedder implements ContextOwner {
     /** Texts evaluated together at most, whatever the batch size. */
     static final int MAX_TEXTS_PER_BATCH = 64;
 
@@ -182,11 +182,20 @@ public final class Embedder implements AutoCloseable {
         }
     }
 
-    /** The pooling to create the context with. */
+    /**
+     * The pooling to create the context with.
+     *
+     * @throws UnsupportedOperationException for a reranker asked for no pooling of its own
+     */
     static PoolingType poolingFor(EmbeddingOptions options, LlamaModelHandle handle) {
-        return options.pooling().map(p -> PoolingType.valueOf(p.name()))
+        PoolingType pooling = options.pooling().map(p -> PoolingType.valueOf(p.name()))
                 .or(handle::pooling)
                 .orElse(PoolingType.MEAN);
+        if (pooling == PoolingType.RANK) {
+            throw new UnsupportedOperationException(handle.path().getFileName() + " is a reranker (its metadata names "
+                    + "rank pooling): use Model.reranker(), or ask the embedder for a pooling");
+        }
+        return pooling;
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.rill.internal.llama.LlamaAdapterHandle;
 import dev.rill.internal.llama.LlamaContextHandle;
 import dev.rill.internal.llama.LlamaModelHandle;
 import dev.rill.internal.llama.LlamaRuntime;
+import dev.rill.internal.llama.PoolingType;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Resources.</b> The model's weights, its context and every sequence's state live in native memory
  * until {@link #close()}, which ends running generations with {@link FinishReason#MODEL_CLOSED}, closes its
- * {@linkplain #embedder embedders}, frees the context and then the model. Any call after close throws {@link IllegalStateException}.
+ * {@linkplain #embedder embedders} and {@linkplain #reranker rerankers}, frees the context and then the model. Any call after close throws {@link IllegalStateException}.
  */
 public final class Model implements AutoCloseable {
     private static final AtomicInteger ENGINE_IDS = new AtomicInteger();
@@ -45,8 +46,8 @@ public final class Model implements AutoCloseable {
     private final Engine engine;
     private final ModelInfo info;
     private final ModelOptions options;
-    /** Open embedders, closed before the engine frees the model; guarded by itself for open-versus-close. */
-    private final Set<Embedder> embedders = ConcurrentHashMap.newKeySet();
+    /** Open embedders and rerankers, closed before the engine frees the model; guarded by itself for open-versus-close. */
+    private final Set<ContextOwner> embedders = ConcurrentHashMap.newKeySet();
     private boolean embeddersClosed; // guarded by embedders
 
     private Model(LlamaModelHandle handle, Engine engine, ModelInfo info, ModelOptions options) {
@@ -314,8 +315,49 @@ public final class Model implements AutoCloseable {
         return embedder(EmbeddingOptions.defaults());
     }
 
-    void forget(Embedder embedder) {
-        embedders.remove(embedder);
+    /**
+     * A reranker on this model, with a llama.cpp context of its own (see {@link Reranker}); close it when done, or
+     * let {@link #close()} close it. Of the options, {@linkplain EmbeddingOptions.Builder#batchSize batch size}
+     * and {@linkplain EmbeddingOptions.Builder#truncate truncation} apply.
+     *
+     * @throws UnsupportedOperationException when the model is not a reranker (its metadata names no rank pooling)
+     * @throws IllegalArgumentException when the options ask for a pooling or normalisation, which a reranker's
+     *                                  classification head decides, or on llama.cpp b4916, which cannot rerank
+     * @throws IllegalStateException after close
+     * @throws RillException when llama.cpp cannot create the context
+     */
+    public Reranker reranker(EmbeddingOptions rerankOptions) {
+        Objects.requireNonNull(rerankOptions, "rerankOptions");
+        if (rerankOptions.pooling().isPresent() || rerankOptions.normalize()) {
+            throw new IllegalArgumentException("a reranker's classification head gives its scores: leave pooling and "
+                    + "normalize unset");
+        }
+        if (handle.pooling().orElse(null) != PoolingType.RANK) {
+            throw new UnsupportedOperationException(info.path().getFileName() + " is not a reranker: its metadata "
+                    + "names " + handle.pooling().map(p -> p + " pooling").orElse("no pooling") + ", not rank");
+        }
+        synchronized (embedders) {
+            if (embeddersClosed || isClosed()) {
+                throw new IllegalStateException("the model " + info.path() + " is closed");
+            }
+            int batch = rerankOptions.batchSize() > 0 ? rerankOptions.batchSize()
+                    : Math.min(512, Math.max(16, info.trainingContextLength()));
+            var config = new LlamaContextHandle.Config(batch, batch, options.threads(), options.batchThreads(),
+                    Math.min(Embedder.MAX_TEXTS_PER_BATCH, batch), false, CacheType.F16, PoolingType.RANK);
+            var worker = NativeErrors.calling(() -> new EmbeddingWorker(handle, config));
+            Reranker reranker = new Reranker(this, handle, worker, rerankOptions.truncate());
+            embedders.add(reranker);
+            return reranker;
+        }
+    }
+
+    /** A reranker with {@link EmbeddingOptions#defaults()}. */
+    public Reranker reranker() {
+        return reranker(EmbeddingOptions.defaults());
+    }
+
+    void forget(ContextOwner owner) {
+        embedders.remove(owner);
     }
 
     /** A snapshot of the engine's activity, for monitoring. */
@@ -343,8 +385,8 @@ public final class Model implements AutoCloseable {
             embeddersClosed = true;
         }
         // Their contexts go before the model, which the engine frees as its last act.
-        for (Embedder embedder : List.copyOf(embedders)) {
-            embedder.close();
+        for (ContextOwner owner : List.copyOf(embedders)) {
+            owner.close();
         }
         engine.close();
     }

@@ -24,10 +24,28 @@ import java.util.SplittableRandom;
  * values of standard deviation {@link TestModels#RANDOM_WEIGHT_STD} (higher for the embeddings, so texts
  * differ clearly), norm weights are 1 and biases 0; the same seed gives the same file.
  *
- * @param poolingType the {@code bert.pooling_type} (llama.cpp's enum: 1 mean, 2 CLS)
+ * <p>A reranker ({@link #reranker}, {@link #constantReranker}) has rank pooling (4) and a classification head:
+ * {@code cls.weight {E, E}} and {@code cls.bias}, then {@code cls.output.weight {E, 1}} and {@code cls.output.bias},
+ * which llama.cpp applies to the {@code [CLS]} state as {@code cls.output(tanh(cls(x)))}.
+ *
+ * @param poolingType the {@code bert.pooling_type} (llama.cpp's enum: 1 mean, 2 CLS, 4 rank)
+ * @param rankHead    the classification head of a reranker (pooling 4), null otherwise
  */
 public record BertModel(String name, int embeddingLength, int blockCount, int headCount, int feedForwardLength,
-                        int contextLength, int poolingType, long seed) {
+                        int contextLength, int poolingType, long seed, RankHead rankHead) {
+
+    /** llama.cpp's rank pooling. */
+    public static final int RANK_POOLING = 4;
+
+    /**
+     * A reranker's classification head.
+     *
+     * @param randomWeights random {@code cls} and {@code cls.output} weights (scores differ by pair), or all zero
+     *                      (every pair scores exactly {@code outputBias})
+     * @param outputBias    the value of {@code cls.output.bias}
+     */
+    public record RankHead(boolean randomWeights, float outputBias) {
+    }
 
     /** The id of {@code [PAD]}. */
     public static final int PAD = 0;
@@ -45,14 +63,28 @@ public record BertModel(String name, int embeddingLength, int blockCount, int he
             throw new IllegalArgumentException("embeddingLength must be a multiple of 32 and of headCount, "
                     + "feedForwardLength of 32");
         }
-        if (poolingType < 0 || poolingType > 3) {
-            throw new IllegalArgumentException("poolingType must be 0 to 3, was " + poolingType);
+        if (poolingType < 0 || poolingType > RANK_POOLING) {
+            throw new IllegalArgumentException("poolingType must be 0 to 4, was " + poolingType);
+        }
+        if ((poolingType == RANK_POOLING) != (rankHead != null)) {
+            throw new IllegalArgumentException("a rank head goes with rank pooling (4), and only with it");
         }
     }
 
     /** 128 wide, 2 blocks of 4 heads, feed-forward 256, 512 positions, the given pooling (1 mean, 2 CLS). */
     public static BertModel tiny(int poolingType, long seed) {
-        return new BertModel("random-bert", 128, 2, 4, 256, 512, poolingType, seed);
+        return new BertModel("random-bert", 128, 2, 4, 256, 512, poolingType, seed, null);
+    }
+
+    /** A reranker of the {@link #tiny} shape with a random classification head: scores depend on the pair. */
+    public static BertModel reranker(long seed) {
+        return new BertModel("random-bert-reranker", 128, 2, 4, 256, 512, RANK_POOLING, seed, new RankHead(true, 0f));
+    }
+
+    /** A reranker of the {@link #tiny} shape whose head ignores its input: every pair scores exactly {@code score}. */
+    public static BertModel constantReranker(float score, long seed) {
+        return new BertModel("constant-bert-reranker", 128, 2, 4, 256, 512, RANK_POOLING, seed,
+                new RankHead(false, score));
     }
 
     /** The vocabulary's tokens, in id order. */
@@ -116,6 +148,18 @@ public record BertModel(String name, int embeddingLength, int blockCount, int he
             matrix(writer, p + "ffn_down.weight", TestModels.RANDOM_WEIGHT_STD * 5, feedForwardLength, e);
             bias(writer, p + "ffn_down.bias", e);
             norm(writer, p + "layer_output_norm", e);
+        }
+        if (rankHead != null) {
+            if (rankHead.randomWeights()) {
+                matrix(writer, "cls.weight", 0.5, e, e);
+                matrix(writer, "cls.output.weight", 0.5, e, 1);
+            } else {
+                writer.tensor("cls.weight", GgmlType.F32, new long[] {e, e}, GgufWriter.RowSource.constant(0f));
+                writer.tensor("cls.output.weight", GgmlType.F32, new long[] {e, 1}, GgufWriter.RowSource.constant(0f));
+            }
+            bias(writer, "cls.bias", e);
+            writer.tensor("cls.output.bias", GgmlType.F32, new long[] {1},
+                    GgufWriter.RowSource.constant(rankHead.outputBias()));
         }
         return writer.write(path);
     }

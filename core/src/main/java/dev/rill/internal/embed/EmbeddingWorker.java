@@ -48,7 +48,7 @@ public final class EmbeddingWorker {
                 int size = Math.min(config.batchSize(), context.batchSize());
                 batch = new LlamaBatch(size, model.vocabSize());
                 PoolingType pooling = context.pooledInJava() != null ? context.pooledInJava() : context.pooling();
-                created.complete(new Sizes(size, context.embeddingSize(), pooling));
+                created.complete(new Sizes(size, context.sequenceOutputSize(), pooling));
             } catch (Throwable t) {
                 created.completeExceptionally(t);
                 freeNative();
@@ -98,7 +98,7 @@ public final class EmbeddingWorker {
         return batchSize;
     }
 
-    /** The width of a vector. */
+    /** The width of a vector: the embedding size, or for RANK pooling the classifier's outputs. */
     public int dimensions() {
         return dimensions;
     }

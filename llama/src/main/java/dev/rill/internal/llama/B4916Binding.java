@@ -241,6 +241,23 @@ final class B4916Binding implements ProfileBinding {
      * graph reservation ({@code GGML_ASSERT(ggml_can_mul_mat(a, b))}, reproduced by EmbeddingsTest).
      */
     @Override
+    public boolean ranks() {
+        // Measured: a BERT reranker loads, and every pair scores 0.0.
+        return false;
+    }
+
+    @Override
+    public int classifierOutputs(MemorySegment model) {
+        return 1;
+    }
+
+    @Override
+    public boolean separatesPairs(MemorySegment vocab) {
+        // What the current release's vocabulary sets for WordPiece, the one kind that separates pairs there.
+        return Llama.vocabType(vocab) == Llama.VOCAB_TYPE_WPM;
+    }
+
+    @Override
     public boolean needsThreadpool() {
         // Built with OpenMP, whose thread team persists between decodes.
         return false;

@@ -147,6 +147,10 @@ final class CurrentBinding implements ProfileBinding {
     // uint32_t llama_n_ctx_seq(const struct llama_context * ctx);
     private static final MethodHandle N_CTX_SEQ = Llama.downcall("llama_n_ctx_seq", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     // llama_memory_t llama_get_memory(const struct llama_context * ctx);
+    private static final MethodHandle MODEL_N_CLS_OUT = Llama.downcall("llama_model_n_cls_out",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle VOCAB_GET_ADD_SEP = Llama.downcall("llama_vocab_get_add_sep",
+            FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
     private static final MethodHandle GET_MEMORY = Llama.downcall("llama_get_memory", FunctionDescriptor.of(ADDRESS, ADDRESS));
     // bool llama_memory_seq_rm(llama_memory_t mem, llama_seq_id seq_id, llama_pos p0, llama_pos p1);
     private static final MethodHandle MEMORY_SEQ_RM = Llama.downcall("llama_memory_seq_rm",
@@ -264,6 +268,29 @@ final class CurrentBinding implements ProfileBinding {
         }
         try {
             return (MemorySegment) INIT_FROM_MODEL.invokeExact(model, params);
+        } catch (Throwable t) {
+            throw Llama.rethrow(t);
+        }
+    }
+
+    @Override
+    public boolean ranks() {
+        return true;
+    }
+
+    @Override
+    public int classifierOutputs(MemorySegment model) {
+        try {
+            return (int) MODEL_N_CLS_OUT.invokeExact(model);
+        } catch (Throwable t) {
+            throw Llama.rethrow(t);
+        }
+    }
+
+    @Override
+    public boolean separatesPairs(MemorySegment vocab) {
+        try {
+            return (boolean) VOCAB_GET_ADD_SEP.invokeExact(vocab);
         } catch (Throwable t) {
             throw Llama.rethrow(t);
         }

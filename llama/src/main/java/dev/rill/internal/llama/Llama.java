@@ -308,6 +308,43 @@ final class Llama {
         }
     }
 
+    // bool llama_vocab_get_add_eos(const struct llama_vocab * vocab);
+    private static final MethodHandle VOCAB_GET_ADD_EOS = downcall("llama_vocab_get_add_eos",
+            FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
+
+    static boolean vocabGetAddEos(MemorySegment vocab) {
+        try {
+            return (boolean) VOCAB_GET_ADD_EOS.invokeExact(vocab);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // llama_token llama_vocab_sep(const struct llama_vocab * vocab);
+    private static final MethodHandle VOCAB_SEP = downcall("llama_vocab_sep", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+
+    static int vocabSep(MemorySegment vocab) {
+        try {
+            return (int) VOCAB_SEP.invokeExact(vocab);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // enum llama_vocab_type llama_vocab_type(const struct llama_vocab * vocab);
+    private static final MethodHandle VOCAB_TYPE = downcall("llama_vocab_type", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+
+    /** {@code LLAMA_VOCAB_TYPE_WPM}: BERT's WordPiece. */
+    static final int VOCAB_TYPE_WPM = 3;
+
+    static int vocabType(MemorySegment vocab) {
+        try {
+            return (int) VOCAB_TYPE.invokeExact(vocab);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     // int32_t llama_tokenize(const struct llama_vocab * vocab, const char * text, int32_t text_len,
     //                        llama_token * tokens, int32_t n_tokens_max, bool add_special, bool parse_special);
     private static final MethodHandle TOKENIZE = downcall("llama_tokenize", FunctionDescriptor.of(JAVA_INT,

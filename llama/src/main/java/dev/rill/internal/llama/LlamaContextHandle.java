@@ -19,6 +19,8 @@ public final class LlamaContextHandle implements AutoCloseable {
     private final int ubatchSize;
     private final int sequences;
     private final int embeddingSize;
+    /** Floats per sequence output: the embedding size, or the classifier's outputs for RANK pooling. */
+    private final int sequenceOutputSize;
     private final PoolingType pooling;
     private final boolean encoderOnly;
     private final boolean causal;
@@ -70,6 +72,7 @@ public final class LlamaContextHandle implements AutoCloseable {
         this.sequences = Llama.nSeqMax(context);
         this.embeddingSize = model.embeddingSize();
         this.pooling = config.embeddings() ? poolingOf(Llama.poolingType(context)) : null;
+        this.sequenceOutputSize = pooling == PoolingType.RANK ? model.classifierOutputs() : embeddingSize;
         this.pooledInJava = pooling == PoolingType.NONE && asked != PoolingType.NONE ? asked : null;
         this.encoderOnly = model.isEncoderOnly();
         this.causal = model.isCausal();
@@ -89,6 +92,10 @@ public final class LlamaContextHandle implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             NativeLog.clearRecent();
             Config asked = config;
+            if (config.pooling() == PoolingType.RANK && !LlamaRuntime.binding().ranks()) {
+                throw new IllegalArgumentException("llama.cpp " + LlamaRuntime.binding().profile()
+                        + " cannot rerank: it scores every pair 0; the current release can");
+            }
             if (config.embeddings() && config.pooling() != PoolingType.NONE
                     && !LlamaRuntime.binding().poolsNatively(model.isEncoderOnly())) {
                 // The caller pools the token vectors (see pooledInJava).
@@ -243,7 +250,15 @@ public final class LlamaContextHandle implements AutoCloseable {
         MemorySegment.copy(row.reinterpret((long) embeddingSize * Float.BYTES), JAVA_FLOAT, 0, target, offset, embeddingSize);
     }
 
-    /** Copies the pooled embedding of {@code sequence} after the last decode into {@code target}. */
+    /**
+     * Floats {@link #copySequenceEmbedding} gives per sequence: the embedding size, or for RANK pooling the values
+     * of the model's classification head.
+     */
+    public int sequenceOutputSize() {
+        return sequenceOutputSize;
+    }
+
+    /** Copies the pooled output of {@code sequence} after the last decode into {@code target}. */
     public void copySequenceEmbedding(int sequence, float[] target) {
         MemorySegment ctx = open();
         checkEmbeddings();
@@ -257,7 +272,8 @@ public final class LlamaContextHandle implements AutoCloseable {
         if (row.equals(MemorySegment.NULL)) {
             throw new LlamaCallException(NativeLog.withRecent("llama.cpp returned no embedding for sequence " + sequence));
         }
-        MemorySegment.copy(row.reinterpret((long) embeddingSize * Float.BYTES), JAVA_FLOAT, 0, target, 0, embeddingSize);
+        MemorySegment.copy(row.reinterpret((long) sequenceOutputSize * Float.BYTES), JAVA_FLOAT, 0, target, 0,
+                sequenceOutputSize);
     }
 
     private void checkEmbeddings() {

@@ -12,8 +12,10 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.IntStream;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -341,6 +343,69 @@ public final class LlamaModelHandle implements AutoCloseable {
         } finally {
             release();
         }
+    }
+
+    /** Values a reranker's classification head gives per pair (1 for a model without a multi-label head). */
+    public int classifierOutputs() {
+        acquire();
+        try {
+            return Math.max(1, binding().classifierOutputs(model));
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * The tokens of a query and a document as one reranker input, as llama.cpp's server forms them: the model's
+     * {@code rerank} template with {@code {query}} and {@code {document}} filled in when it has one; otherwise
+     * BOS (if the vocabulary adds one), the query, EOS (SEP if there is no EOS) if the vocabulary adds EOS, SEP if it
+     * separates pairs, the document, and EOS again if it adds EOS.
+     */
+    public int[] rerankPair(String query, String document) {
+        Optional<String> template = chatTemplate("rerank");
+        if (template.isPresent()) {
+            return tokenize(template.get().replace("{query}", query).replace("{document}", document), false, true);
+        }
+        int[] queryTokens = tokenize(query, false, false);
+        int[] documentTokens = tokenize(document, false, false);
+        boolean addBos;
+        boolean addEos;
+        boolean separate;
+        int bosToken;
+        int endToken;
+        int sepToken;
+        acquire();
+        try {
+            addBos = Llama.vocabGetAddBos(vocab);
+            addEos = Llama.vocabGetAddEos(vocab);
+            separate = binding().separatesPairs(vocab);
+            bosToken = Llama.vocabBos(vocab);
+            sepToken = Llama.vocabSep(vocab);
+            int eos = Llama.vocabEos(vocab);
+            endToken = eos >= 0 ? eos : sepToken;
+        } finally {
+            release();
+        }
+        IntStream.Builder pair = IntStream.builder();
+        if (addBos && bosToken >= 0) {
+            pair.add(bosToken);
+        }
+        Arrays.stream(queryTokens).forEach(pair);
+        if (addEos && endToken >= 0) {
+            pair.add(endToken);
+        }
+        if (separate && sepToken >= 0) {
+            pair.add(sepToken);
+        }
+        Arrays.stream(documentTokens).forEach(pair);
+        if (addEos && endToken >= 0) {
+            pair.add(endToken);
+        }
+        return pair.build().toArray();
+    }
+
+    private static ProfileBinding binding() {
+        return LlamaRuntime.binding();
     }
 
     /** Renders tokens back to text (special tokens are left out). */

@@ -12,7 +12,12 @@ public enum PoolingType {
     /** The first token's vector (BERT's {@code [CLS]}). */
     CLS(2),
     /** The last token's vector. */
-    LAST(3);
+    LAST(3),
+    /**
+     * A reranker's classification head: a score (or {@code n_cls_out} of them) per sequence, from the first
+     * token's state (the last for Qwen3 rerankers) through {@code cls} and {@code cls.output}.
+     */
+    RANK(4);
 
     private final int id;
 
@@ -27,7 +32,7 @@ public enum PoolingType {
 
     /**
      * The pooling a model's metadata names ({@code <arch>.pooling_type}, llama.cpp's enum value), if it names
-     * one this binding knows; RANK (4, a reranker's head) and anything else give empty.
+     * one this binding knows; anything else gives empty.
      */
     public static Optional<PoolingType> fromMetadata(Object value) {
         if (!(value instanceof Number number)) {

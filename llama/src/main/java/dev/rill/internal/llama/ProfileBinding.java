@@ -51,6 +51,21 @@ sealed interface ProfileBinding permits B4916Binding, CurrentBinding {
      */
     boolean poolsNatively(boolean encoderOnly);
 
+    /** Whether a context with rank pooling gives a reranker's scores. */
+    boolean ranks();
+
+    /**
+     * How many values a reranker's classification head gives per sequence ({@code llama_model_n_cls_out}; b4916
+     * always gives one).
+     */
+    int classifierOutputs(MemorySegment model);
+
+    /**
+     * Whether the vocabulary puts a separator token between the two texts of a pair
+     * ({@code llama_vocab_get_add_sep}; b4916 has no such flag and separates WordPiece pairs only).
+     */
+    boolean separatesPairs(MemorySegment vocab);
+
     /** The KV cells each sequence of {@code context} may use, as llama.cpp sized them. */
     int cellsPerSequence(MemorySegment context);
 
