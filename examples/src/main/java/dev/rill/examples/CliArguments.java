@@ -28,6 +28,7 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
     static final String USAGE = """
             Usage: rill [options]
                    rill embed --model PATH [options] TEXT...   (embeddings: rill embed --help)
+                   rill rerank --model PATH --query TEXT DOCUMENT...   (reranking: rill rerank --help)
             Streams tokens from a GGUF model through llama.cpp. With no --model, writes a small rigged model
             (its greedy continuation is known: each byte is followed by the next byte) and streams from it.
 
@@ -200,14 +201,16 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
         return new Lora(text, OptionalDouble.empty());
     }
 
-    private static String value(String[] args, int i, String flag) throws UsageException {
+    /** The value after {@code flag}, at {@code args[i]}. */
+    static String value(String[] args, int i, String flag) throws UsageException {
         if (i >= args.length) {
             throw new UsageException(flag + " needs a value");
         }
         return args[i];
     }
 
-    private static int integer(String[] args, int i, String flag, int min, int max) throws UsageException {
+    /** The whole number after {@code flag}, at {@code args[i]}, in {@code [min, max]}. */
+    static int integer(String[] args, int i, String flag, int min, int max) throws UsageException {
         String text = value(args, i, flag);
         int n;
         try {

@@ -63,9 +63,9 @@ final class EmbedCommand {
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
-                case "-m", "--model" -> model = Path.of(value(args, ++i, arg));
+                case "-m", "--model" -> model = Path.of(CliArguments.value(args, ++i, arg));
                 case "--pooling" -> {
-                    String name = value(args, ++i, arg);
+                    String name = CliArguments.value(args, ++i, arg);
                     try {
                         pooling = Pooling.valueOf(name.toUpperCase(Locale.ROOT));
                     } catch (IllegalArgumentException e) {
@@ -73,17 +73,17 @@ final class EmbedCommand {
                     }
                 }
                 case "--normalize" -> normalize = true;
-                case "--batch-size" -> batchSize = integer(args, ++i, arg, 1, 1 << 16);
+                case "--batch-size" -> batchSize = CliArguments.integer(args, ++i, arg, 1, 1 << 16);
                 case "--truncate" -> truncate = true;
-                case "-t", "--threads" -> threads = integer(args, ++i, arg, 1, 1024);
+                case "-t", "--threads" -> threads = CliArguments.integer(args, ++i, arg, 1, 1024);
                 case "--llama" -> {
                     try {
-                        llama = LlamaProfile.fromLabel(value(args, ++i, arg));
+                        llama = LlamaProfile.fromLabel(CliArguments.value(args, ++i, arg));
                     } catch (IllegalArgumentException e) {
                         throw new CliArguments.UsageException("--llama: " + e.getMessage());
                     }
                 }
-                case "--library" -> library = Path.of(value(args, ++i, arg));
+                case "--library" -> library = Path.of(CliArguments.value(args, ++i, arg));
                 case "--json" -> json = true;
                 case "-h", "--help" -> help = true;
                 case "--" -> {
@@ -108,27 +108,6 @@ final class EmbedCommand {
         }
         return new Arguments(model, List.copyOf(texts), pooling, normalize, batchSize, truncate, threads, llama,
                 library, json, help);
-    }
-
-    private static String value(String[] args, int i, String flag) throws CliArguments.UsageException {
-        if (i >= args.length) {
-            throw new CliArguments.UsageException(flag + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static int integer(String[] args, int i, String flag, int min, int max) throws CliArguments.UsageException {
-        String text = value(args, i, flag);
-        int n;
-        try {
-            n = Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            throw new CliArguments.UsageException(flag + " needs a whole number, got \"" + text + "\"");
-        }
-        if (n < min || n > max) {
-            throw new CliArguments.UsageException(flag + " must be in [" + min + ", " + max + "], got " + n);
-        }
-        return n;
     }
 
     /** Runs {@code rill embed ARGS}: 0 done, 1 failed, 2 bad arguments. */

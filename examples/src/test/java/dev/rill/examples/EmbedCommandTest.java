@@ -7,10 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rill.testkit.Architecture;
 import dev.rill.testkit.TestModels;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,24 +26,13 @@ class EmbedCommandTest {
         TestModels.randomWeights(Architecture.LLAMA, Architecture.LLAMA.tinyShape(), 11).write(model);
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = RillCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     private static int width() {
         return Architecture.LLAMA.tinyShape().embeddingLength();
     }
 
     @Test
     void printsOneLineOfNumbersPerText() {
-        Run run = run("embed", "--model", model.toString(), "-t", "1", "hello world", "a cat");
+        CliRun run = CliRun.of("embed", "--model", model.toString(), "-t", "1", "hello world", "a cat");
         assertEquals(0, run.exit(), run.err());
         String[] lines = run.out().split("\n");
         assertEquals(2, lines.length, run.out());
@@ -61,7 +47,7 @@ class EmbedCommandTest {
 
     @Test
     void jsonWithNormalizeGivesUnitVectorsAndNamesThePooling() throws Exception {
-        Run run = run("embed", "--model", model.toString(), "-t", "1", "--normalize", "--pooling", "last", "--json",
+        CliRun run = CliRun.of("embed", "--model", model.toString(), "-t", "1", "--normalize", "--pooling", "last", "--json",
                 "hello", "world");
         assertEquals(0, run.exit(), run.err());
         String[] lines = run.out().split("\n");
@@ -82,7 +68,7 @@ class EmbedCommandTest {
 
     @Test
     void poolingNonePrintsOneRowPerToken() throws Exception {
-        Run run = run("embed", "--model", model.toString(), "-t", "1", "--pooling", "none", "--json", "hello world");
+        CliRun run = CliRun.of("embed", "--model", model.toString(), "-t", "1", "--pooling", "none", "--json", "hello world");
         assertEquals(0, run.exit(), run.err());
         JsonNode line = JSON.readTree(run.out().strip());
         assertTrue(line.get("tokens").size() > 1, run.out());
@@ -91,10 +77,10 @@ class EmbedCommandTest {
 
     @Test
     void anOverlongTextFailsUnlessTruncated() {
-        Run refused = run("embed", "--model", model.toString(), "-t", "1", "--batch-size", "4", "a long text of words");
+        CliRun refused = CliRun.of("embed", "--model", model.toString(), "-t", "1", "--batch-size", "4", "a long text of words");
         assertEquals(1, refused.exit());
         assertTrue(refused.err().contains("tokens long but an embedding batch holds at most 4"), refused.err());
-        Run truncated = run("embed", "--model", model.toString(), "-t", "1", "--batch-size", "4", "--truncate",
+        CliRun truncated = CliRun.of("embed", "--model", model.toString(), "-t", "1", "--batch-size", "4", "--truncate",
                 "a long text of words");
         assertEquals(0, truncated.exit(), truncated.err());
         assertEquals(1, truncated.out().split("\n").length);
@@ -105,11 +91,11 @@ class EmbedCommandTest {
         for (String[] args : new String[][] {{"embed", "text"}, {"embed", "--model", model.toString()},
                 {"embed", "--model", model.toString(), "--pooling", "max", "x"},
                 {"embed", "--model", model.toString(), "--frobnicate", "x"}}) {
-            Run run = run(args);
+            CliRun run = CliRun.of(args);
             assertEquals(2, run.exit(), String.join(" ", args));
             assertTrue(run.err().contains("Usage: rill embed"), run.err());
         }
-        Run help = run("embed", "--help");
+        CliRun help = CliRun.of("embed", "--help");
         assertEquals(0, help.exit());
         assertTrue(help.out().startsWith("Usage: rill embed"));
     }
