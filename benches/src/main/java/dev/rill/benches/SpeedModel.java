@@ -90,9 +90,22 @@ enum SpeedModel {
 
     /** The model file in {@code dir}, written first if it is missing or was written from another description. */
     Path file(Path dir) {
+        return cached(dir, label, description(), this::write);
+    }
+
+    /** Writes a model file. */
+    @FunctionalInterface
+    interface Writer {
+        void write(Path path) throws IOException;
+    }
+
+    /**
+     * The file {@code <label>.gguf} in {@code dir}, written by {@code writer} first if it is missing or was written
+     * from another {@code description} (kept beside it in {@code <label>.gguf.key}).
+     */
+    static Path cached(Path dir, String label, String description, Writer writer) {
         Path file = dir.resolve(label + ".gguf");
         Path key = dir.resolve(label + ".gguf.key");
-        String description = description();
         try {
             if (Files.isRegularFile(file) && Files.isRegularFile(key)
                     && Files.readString(key, StandardCharsets.UTF_8).equals(description)) {
@@ -103,7 +116,7 @@ enum SpeedModel {
             // Written beside its final name and moved into place, so that an interrupted write leaves no model.
             Path partial = Files.createTempFile(dir, label + "-", ".partial");
             try {
-                write(partial);
+                writer.write(partial);
                 Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(partial);
