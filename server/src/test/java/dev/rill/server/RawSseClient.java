@@ -42,6 +42,12 @@ final class RawSseClient implements AutoCloseable {
 
     /** Posts {@code body} to {@code path} from a socket whose receive buffer is {@code receiveBuffer} bytes. */
     static RawSseClient post(URI base, String path, String body, int receiveBuffer) throws IOException {
+        return post(base, path, body, receiveBuffer, "");
+    }
+
+    /** As {@link #post(URI, String, String, int)}, with more header lines ({@code "Name: value\r\n"} each). */
+    static RawSseClient post(URI base, String path, String body, int receiveBuffer, String headers)
+            throws IOException {
         Socket socket = new Socket();
         socket.setReceiveBufferSize(receiveBuffer);
         socket.setSoTimeout((int) ServerFixture.PATIENCE.toMillis());
@@ -49,7 +55,7 @@ final class RawSseClient implements AutoCloseable {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         OutputStream out = socket.getOutputStream();
         out.write(("POST " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort()
-                + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n")
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n" + headers + "\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.write(bytes);
         out.flush();
