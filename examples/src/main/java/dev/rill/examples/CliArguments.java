@@ -28,6 +28,7 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
     static final String USAGE = """
             Usage: rill [options]
                    rill embed --model PATH [options] TEXT...   (embeddings: rill embed --help)
+                   rill serve [--model PATH] [options]         (OpenAI-compatible server: rill serve --help)
             Streams tokens from a GGUF model through llama.cpp. With no --model, writes a small rigged model
             (its greedy continuation is known: each byte is followed by the next byte) and streams from it.
 

@@ -29,7 +29,7 @@ import java.util.Locale;
 
 /**
  * The {@code rill} command: streams tokens from a GGUF model, as text or as JSON lines; {@code rill embed} prints
- * embeddings ({@link EmbedCommand}). Run {@code ./rill --help}.
+ * embeddings ({@link EmbedCommand}); {@code rill serve} runs an OpenAI-compatible server ({@link ServeCommand}). Run {@code ./rill --help}.
  */
 public final class RillCli {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,6 +47,10 @@ public final class RillCli {
         if (args.length > 0 && args[0].equals("embed")) {
             configureLogging(false);
             return EmbedCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
+        if (args.length > 0 && args[0].equals("serve")) {
+            configureLogging(false);
+            return ServeCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
         }
         CliArguments cli;
         try {
@@ -320,7 +324,7 @@ public final class RillCli {
         System.setProperty("org.slf4j.simpleLogger.log.dev.rill.llama", verbose ? "debug" : "error");
     }
 
-    private static void deleteQuietly(Path dir) {
+    static void deleteQuietly(Path dir) {
         try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
                 try {
