@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rill.EngineStats;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -118,5 +119,20 @@ class BackpressureTest {
                 "{\"prompt\": \"abc\", \"max_tokens\": 3, \"temperature\": 0}");
         assertEquals(200, next.statusCode());
         assertEquals("def", ServerFixture.json(next.body()).get("choices").get(0).get("text").asText());
+    }
+
+    @Test
+    void aDisconnectBeforeANonStreamedReplyCancelsTheGeneration() throws Exception {
+        EngineStats start = fixture.awaitStats(s -> s.activeSequences() == 0, "an idle engine");
+        String body = "{\"prompt\": \"abc\", \"max_tokens\": 1900, \"temperature\": 0}";
+        java.net.Socket socket = new java.net.Socket(fixture.server.uri().getHost(), fixture.server.uri().getPort());
+        socket.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        fixture.awaitStats(s -> s.generatedTokens() > start.generatedTokens(), "the generation started");
+        socket.close();
+        EngineStats end = fixture.awaitStats(s -> s.activeSequences() == 0
+                && s.completedGenerations() == start.completedGenerations() + 1, "the generation's end");
+        assertTrue(end.generatedTokens() - start.generatedTokens() < 1900, "cancelled before its end: " + end);
     }
 }
