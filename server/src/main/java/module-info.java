@@ -1,7 +1,7 @@
 /**
  * An OpenAI-compatible HTTP server for a Rill {@link dev.rill.Model}, on Reactor Netty: chat and text completions
  * streamed as server-sent events, embeddings, models, LoRA adapters per request and at run time, health and
- * Prometheus metrics. Start at {@link dev.rill.server.RillServer}.
+ * Prometheus metrics, and Anthropic's Messages API. Start at {@link dev.rill.server.RillServer}.
  */
 module dev.rill.server {
     requires transitive dev.rill.core;

@@ -135,7 +135,6 @@ class ErrorStatusTest {
     void endpointsNotThereYetAre501AndWrongMethodsAre405() throws Exception {
         JsonNode rerank = error(post("/v1/rerank", "{\"query\": \"q\", \"documents\": [\"d\"]}"), 501);
         assertEquals("not_supported_error", rerank.get("type").asText());
-        error(post("/v1/messages", "{}"), 501);
         error(fixture.get("/v1/chat/completions", "Authorization", AUTH), 405);
     }
 
@@ -145,5 +144,18 @@ class ErrorStatusTest {
                 + "\"image_url\"}]}]}"), 400);
         var stats = fixture.awaitStats(s -> s.activeSequences() == 0 && s.queuedRequests() == 0, "an idle engine");
         assertEquals(0, stats.activeSequences());
+    }
+
+    @Test
+    void theAnthropicRouteAnswersErrorsInTheAnthropicShape() throws Exception {
+        HttpResponse<String> response = post("/v1/messages", "{\"max_tokens\": 4}");
+        assertEquals(400, response.statusCode(), response.body());
+        JsonNode body = ServerFixture.json(response.body());
+        assertEquals("error", body.get("type").asText());
+        assertEquals("invalid_request_error", body.get("error").get("type").asText());
+        assertTrue(body.get("error").get("message").asText().contains("messages"), response.body());
+        HttpResponse<String> unauthorized = fixture.post("/v1/messages", "{}");
+        assertEquals(401, unauthorized.statusCode());
+        assertEquals("authentication_error", ServerFixture.json(unauthorized.body()).get("error").get("type").asText());
     }
 }

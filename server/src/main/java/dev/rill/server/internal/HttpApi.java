@@ -30,6 +30,7 @@ public final class HttpApi {
     private final Completions completions;
     private final Embeddings embeddings;
     private final ModelsAndAdapters models;
+    private final AnthropicMessages messages;
 
     /**
      * The handler for {@code served}.
@@ -47,6 +48,7 @@ public final class HttpApi {
         this.completions = new Completions(served, runner);
         this.embeddings = new Embeddings(served);
         this.models = new ModelsAndAdapters(served);
+        this.messages = new AnthropicMessages(served, runner);
     }
 
     /** Handles one request; the returned publisher completes when the response has been written. */
@@ -69,6 +71,9 @@ public final class HttpApi {
                     }
                     if (response.hasSentHeaders()) {
                         return Mono.error(e);
+                    }
+                    if (endpoint.equals("/v1/messages")) {
+                        return Responses.error(response, api, AnthropicMessages.errorBody(api));
                     }
                     return Responses.error(response, api);
                 })
@@ -117,8 +122,7 @@ public final class HttpApi {
             case "/v1/rerank", "/v1/reranking", "/rerank":
                 throw ApiException.notImplemented("Reranking (" + path + ") is not available in this server yet");
             case "/v1/messages":
-                throw ApiException.notImplemented("The Anthropic Messages API (/v1/messages) is not available in "
-                        + "this server yet; use /v1/chat/completions");
+                return post(request, method, path, body -> messages.handle(body, response));
             default:
                 break;
         }

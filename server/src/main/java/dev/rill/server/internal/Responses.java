@@ -37,12 +37,17 @@ final class Responses {
     }
 
     static Mono<Void> error(HttpServerResponse response, ApiException e) {
+        return error(response, e, ApiErrors.body(e));
+    }
+
+    /** An error with another body shape (the Anthropic API's), with the same status and headers. */
+    static Mono<Void> error(HttpServerResponse response, ApiException e, JsonNode body) {
         e.retryAfterSeconds().ifPresent(s -> response.header(HttpHeaderNames.RETRY_AFTER, Integer.toString(s)));
         if (e.status() == HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE.code()) {
             // The rest of the body was not read; the connection cannot carry another request.
             response.keepAlive(false);
         }
-        return json(response, e.status(), ApiErrors.body(e));
+        return json(response, e.status(), body);
     }
 
     /**
@@ -56,6 +61,16 @@ final class Responses {
                 .header(HttpHeaderNames.CACHE_CONTROL, "no-cache")
                 .send(buffers, buffer -> true)
                 .then();
+    }
+
+    /** A named event ({@code event: NAME}) of one JSON object, as the Anthropic API streams them. */
+    static byte[] event(String name, JsonNode node) {
+        byte[] head = ("event: " + name + "\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] data = event(node);
+        byte[] out = new byte[head.length + data.length];
+        System.arraycopy(head, 0, out, 0, head.length);
+        System.arraycopy(data, 0, out, head.length, data.length);
+        return out;
     }
 
     /** A {@code data:} event of one JSON object. */
