@@ -22,8 +22,8 @@ import reactor.netty.http.server.HttpServer;
 /**
  * An OpenAI-compatible HTTP server for one {@link Model}: {@code POST /v1/chat/completions},
  * {@code POST /v1/completions}, {@code POST /v1/embeddings}, {@code GET /v1/models}, the adapter routes under
- * {@code /v1/adapters}, {@code GET /health}, {@code GET /metrics} (Prometheus), and Anthropic's
- * {@code POST /v1/messages}. docs/server.md describes every field and status.
+ * {@code /v1/adapters}, {@code GET /health}, {@code GET /metrics} (Prometheus), Anthropic's
+ * {@code POST /v1/messages}, and a chat page at {@code /}. docs/server.md describes every field and status.
  *
  * <pre>{@code
  * try (Model model = Model.load(Path.of("model.gguf"), ModelOptions.builder().parallelSequences(4).build());

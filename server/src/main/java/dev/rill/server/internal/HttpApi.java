@@ -85,8 +85,13 @@ public final class HttpApi {
 
     private Mono<Void> route(HttpServerRequest request, HttpServerResponse response, String path, HttpMethod method) {
         boolean health = path.equals("/health");
+        boolean page = path.equals("/") || path.equals("/index.html");
         if (lifecycle.isDraining()) {
             throw ApiException.shuttingDown();
+        }
+        if (page) {
+            // The page itself is static and public; it sends the key the user types with each API call.
+            return get(method, path, () -> Responses.text(response, 200, "text/html; charset=utf-8", ChatPage.HTML));
         }
         if (!health) {
             authorize(request);
@@ -209,6 +214,7 @@ public final class HttpApi {
             return "/v1/adapters/{name}";
         }
         return switch (path) {
+            case "/", "/index.html" -> "/";
             case "/health", "/metrics", "/v1/models", "/v1/chat/completions", "/v1/completions", "/v1/embeddings",
                  "/v1/adapters", "/v1/rerank", "/v1/messages" -> path;
             default -> "other";
