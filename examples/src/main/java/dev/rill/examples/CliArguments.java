@@ -29,6 +29,7 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
             Usage: rill [options]
                    rill embed --model PATH [options] TEXT...   (embeddings: rill embed --help)
                    rill rerank --model PATH --query TEXT DOCUMENT...   (reranking: rill rerank --help)
+                   rill serve [--model PATH] [options]         (OpenAI-compatible server: rill serve --help)
             Streams tokens from a GGUF model through llama.cpp. With no --model, writes a small rigged model
             (its greedy continuation is known: each byte is followed by the next byte) and streams from it.
 

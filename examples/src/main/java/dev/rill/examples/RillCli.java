@@ -29,7 +29,8 @@ import java.util.Locale;
 
 /**
  * The {@code rill} command: streams tokens from a GGUF model, as text or as JSON lines; {@code rill embed} prints
- * embeddings ({@link EmbedCommand}), {@code rill rerank} scores documents ({@link RerankCommand}). Run {@code ./rill --help}.
+ * embeddings ({@link EmbedCommand}), {@code rill rerank} scores documents ({@link RerankCommand}); {@code rill serve}
+ * runs an OpenAI-compatible server ({@link ServeCommand}). Run {@code ./rill --help}.
  */
 public final class RillCli {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,6 +52,10 @@ public final class RillCli {
         if (args.length > 0 && args[0].equals("rerank")) {
             configureLogging(false);
             return RerankCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
+        if (args.length > 0 && args[0].equals("serve")) {
+            configureLogging(false);
+            return ServeCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
         }
         CliArguments cli;
         try {
@@ -324,7 +329,7 @@ public final class RillCli {
         System.setProperty("org.slf4j.simpleLogger.log.dev.rill.llama", verbose ? "debug" : "error");
     }
 
-    private static void deleteQuietly(Path dir) {
+    static void deleteQuietly(Path dir) {
         try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
                 try {
