@@ -83,7 +83,7 @@ public final class Model implements AutoCloseable {
                     CacheType.valueOf(options.kvCacheType().name()));
             Engine engine = NativeErrors.loadingModel(path, () -> new Engine(handle,
                     new Engine.Config("rill-engine-" + ENGINE_IDS.incrementAndGet(), contextConfig, options.queueCapacity(),
-                            adapters -> resolve(handle, adapters)),
+                            adapters -> resolve(handle, adapters), options.promptCache()),
                     handle::close));
             ModelInfo info = new ModelInfo(path, facts.description(), facts.architecture(), facts.name(),
                     handle.vocabSize(), facts.trainingContext(), facts.embedding(), facts.layers(), facts.heads(),
@@ -99,6 +99,11 @@ public final class Model implements AutoCloseable {
 
     private static SpecialTokens specialTokens(LlamaModelHandle.Specials ids) {
         return new SpecialTokens(ids.bos(), ids.eos(), ids.eot(), ids.newline(), ids.pad());
+    }
+
+    /** The engine, for Rill's own classes that need it (chat sessions). */
+    Engine engine() {
+        return engine;
     }
 
     /** The native model, for Rill's own classes that need it (grammars, adapters). */
