@@ -239,7 +239,8 @@ public final class ChatSession implements AutoCloseable {
             if (running != null && !running.isDone()) {
                 throw new IllegalStateException("a turn is running; wait for it (or cancel it) before reset()");
             }
-            messages = options.system() == null ? List.of() : List.of(ChatMessage.system(options.system()));
+            boolean system = !messages.isEmpty() && messages.getFirst().role().equals("system");
+            messages = system ? List.of(messages.getFirst()) : List.of();
         }
     }
 
@@ -319,9 +320,15 @@ public final class ChatSession implements AutoCloseable {
     /**
      * Ends a running turn ({@link FinishReason#CANCELLED}), frees the session's cells and gives its slot back.
      * Idempotent; does nothing more once the model is closed.
+     *
+     * @throws IllegalStateException from a token callback (it waits for the engine thread)
      */
     @Override
     public void close() {
+        if (engine.isEngineThread()) {
+            throw new IllegalStateException("a chat session cannot be closed from a token callback; cancel the turn "
+                    + "there and close the session after it ends");
+        }
         synchronized (lock) {
             if (closed) {
                 return;

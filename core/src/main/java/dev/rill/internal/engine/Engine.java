@@ -891,6 +891,11 @@ public final class Engine {
         }
         int slot = sequence.slot;
         if (slot >= 0) {
+            for (Sequence other : slots) {
+                if (other != null && other.shareFrom == sequence) {
+                    other.shareFrom = null; // it evaluates the prefix itself, and holds no ended sequence
+                }
+            }
             slots[slot] = null;
             sequence.slot = -1;
             active--;
