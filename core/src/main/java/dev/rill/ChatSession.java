@@ -352,6 +352,7 @@ public final class ChatSession implements AutoCloseable {
     public static final class Builder {
         private final Model model;
         private String system;
+        private List<ChatMessage> history;
         private String template;
         private final Map<String, Object> variables = new LinkedHashMap<>();
         private List<ToolDefinition> tools = List.of();
@@ -372,7 +373,24 @@ public final class ChatSession implements AutoCloseable {
         public Builder system(String system) {
             Objects.requireNonNull(system, "system");
             once(this.system, "system");
+            if (history != null) {
+                throw new IllegalStateException("a history is set; put the system message first in it instead");
+            }
             this.system = system;
+            return this;
+        }
+
+        /**
+         * A conversation to continue (a system message first, if any): the first turn evaluates it with its own
+         * message, later turns only what is new. Not with {@link #system}.
+         */
+        public Builder history(List<ChatMessage> history) {
+            Objects.requireNonNull(history, "history");
+            once(this.history, "history");
+            if (system != null) {
+                throw new IllegalStateException("system is set; put the system message first in the history instead");
+            }
+            this.history = List.copyOf(history);
             return this;
         }
 
@@ -469,7 +487,9 @@ public final class ChatSession implements AutoCloseable {
          * @throws IllegalStateException when every slot is held by a session already, or the model is closed
          */
         public ChatSession build() {
-            return new ChatSession(model, settle(), system == null ? List.of() : List.of(ChatMessage.system(system)));
+            List<ChatMessage> start = history != null ? history
+                    : system == null ? List.of() : List.of(ChatMessage.system(system));
+            return new ChatSession(model, settle(), start);
         }
 
         /**
@@ -482,8 +502,9 @@ public final class ChatSession implements AutoCloseable {
          */
         public ChatSession restore(byte[] state) {
             Objects.requireNonNull(state, "state");
-            if (system != null) {
-                throw new IllegalStateException("a restored session takes its system message from the state; do not set system");
+            if (system != null || history != null) {
+                throw new IllegalStateException("a restored session takes its conversation from the state; do not set "
+                        + "system or history");
             }
             Settings settings = settle();
             SessionState saved;
