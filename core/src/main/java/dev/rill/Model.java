@@ -34,6 +34,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * decodes up to {@link ModelOptions#parallelSequences()} sequences together. Token callbacks run on that
  * engine thread and must be quick.
  *
+ * <p><b>Conversations.</b> A {@link ChatSession} holds one of the slots and keeps its KV cells between turns;
+ * plain requests reuse the cells earlier requests left ({@link ModelOptions#promptCache()}).
+ *
  * <p><b>Resources.</b> The model's weights, its context and every sequence's state live in native memory
  * until {@link #close()}, which ends running generations with {@link FinishReason#MODEL_CLOSED}, closes its
  * {@linkplain #embedder embedders}, frees the context and then the model. Any call after close throws {@link IllegalStateException}.
