@@ -3,6 +3,7 @@ package dev.rill.benches;
 import dev.rill.ChatMessage;
 import dev.rill.ChatSession;
 import dev.rill.Demand;
+import dev.rill.EngineStats;
 import dev.rill.Generation;
 import dev.rill.GenerationRequest;
 import dev.rill.Model;
@@ -11,6 +12,7 @@ import dev.rill.Prompt;
 import dev.rill.TokenCallback;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -83,7 +85,9 @@ public class ChatSessionBenchmark {
                 .contextSize(2 * 2560).parallelSequences(2).promptCache(false).build());
         conversation = conversation(model, history);
         if (!mode.equals("full")) {
-            session = ChatSession.builder(model).history(conversation).maxTokens(1).build();
+            // More than one token per reply, so that a turn cancelled at its first token ends CANCELLED and
+            // leaves the conversation as it was (one token would end it MAX_TOKENS, and the history would grow).
+            session = ChatSession.builder(model).history(conversation).maxTokens(8).build();
             session.send(message(0), TokenCallback.ignore()); // evaluates the history into the session's cells
             conversation = session.messages();
             if (mode.equals("restore")) {
@@ -149,6 +153,11 @@ public class ChatSessionBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        // The control: what the turns evaluated and reused, so a surprising time can be told from a surprising count.
+        EngineStats stats = model.stats();
+        System.out.printf(Locale.ROOT, "%n[%s, history %d: %d turns after set-up; %d prompt tokens evaluated and %d "
+                + "reused in all, set-up included]%n", mode, history, turn, stats.promptTokens(),
+                stats.reusedPromptTokens());
         if (session != null) {
             session.close();
         }
