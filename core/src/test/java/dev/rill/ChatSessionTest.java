@@ -170,6 +170,23 @@ class ChatSessionTest {
     }
 
     @Test
+    void closingTheSessionMidTurnCancelsTheTurnAndFreesTheSlot() throws Exception {
+        try (Model model = Model.load(RiggedFiles.plusOneWithChatTemplate(), RiggedFiles.smallOptions(512)
+                .promptCache(false).build())) {
+            ChatSession session = ChatSession.builder(model).maxTokens(50).build();
+            turn(session, "abc");
+            Generation running = session.submit(ChatMessage.user("xyz"), TokenCallback.ignore(), () -> false);
+            Thread.sleep(100);
+            session.close();
+            assertEquals(FinishReason.CANCELLED, running.await(Duration.ofSeconds(30)).finishReason());
+            assertEquals(0, model.stats().kvCellsInUse(), "the session's cells are freed");
+            try (ChatSession next = ChatSession.builder(model).maxTokens(3).build()) {
+                assertEquals(RiggedFiles.PLUS_ONE.expectedText("\n", 3), next.send("abc", TokenCallback.ignore()).text());
+            }
+        }
+    }
+
+    @Test
     void closingTheModelBreaksTheSession() {
         Model model = Model.load(RiggedFiles.plusOneWithChatTemplate(), RiggedFiles.smallOptions(512).build());
         ChatSession session = ChatSession.builder(model).maxTokens(3).build();

@@ -39,12 +39,14 @@ import org.slf4j.LoggerFactory;
  * batch the pending token of every generating sequence and then as many prompt tokens of admitted sequences
  * as the batch has room for (so a long prompt is evaluated in chunks between the running sequences' steps),
  * calls {@code llama_decode} once, samples every sequence whose logits came out, and hands each token to its
- * callback. A sequence that ends leaves its slot and its KV cells at once.
+ * callback. A sequence that ends leaves its slot at once; its KV cells stay there for a later prompt with the same
+ * beginning (the prompt cache, a chat session's next turn) unless it failed or the cache is off.
  *
  * <p>The engine owns the context, the batch and each sequence's sampler state; all are touched by its thread
  * alone and freed by it when it stops. It is the loop and the sequences' lifecycle; the rest is delegated:
  * {@link BatchPlanner} fills each step's batch, {@link AdapterScheduler} chooses and applies the step's adapter
- * set, {@link TokenEmitter} turns logits into the callback's tokens, and {@link EngineStatistics} counts.
+ * set, {@link TokenEmitter} turns logits into the callback's tokens, {@link SlotCells} knows what each slot's
+ * cells hold, and {@link EngineStatistics} counts.
  */
 public final class Engine {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
@@ -253,6 +255,7 @@ public final class Engine {
                 }
                 cells.hold(slot, null);
                 clearCells(slot);
+                statistics.kvCellsInUse(context.usedCells());
                 return null;
             });
         } catch (IllegalStateException e) {
