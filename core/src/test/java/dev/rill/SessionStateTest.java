@@ -57,17 +57,23 @@ class SessionStateTest {
         byte[] state;
         Turn expected;
         List<ChatMessage> conversation;
-        try (Model model = Model.load(random, RiggedFiles.smallOptions(1024).build());
+        // The saved session runs in the second of two slots, the restored one in the third of three (another KV
+        // stream layout on the current release), each beside a session in another slot.
+        try (Model model = Model.load(random, RiggedFiles.smallOptions(2048).parallelSequences(2).build());
+             ChatSession other = chat(model).system("Another conversation.").build();
              ChatSession session = chat(model).system("Be brief.").build()) {
+            turn(model, other, "Something else");
             turn(model, session, "Hello there");
             turn(model, session, "And then?");
             state = session.save();
             conversation = session.messages();
             expected = turn(model, session, "Go on");
         }
-        // Another sequence count (so another KV stream layout) and the state still fits.
-        try (Model model = Model.load(random, RiggedFiles.smallOptions(1024).parallelSequences(3).build());
+        try (Model model = Model.load(random, RiggedFiles.smallOptions(3072).parallelSequences(3).build());
+             ChatSession first = chat(model).build();
+             ChatSession second = chat(model).build();
              ChatSession restored = chat(model).restore(state)) {
+            turn(model, first, "Unrelated");
             assertEquals(conversation, restored.messages());
             long reusedBefore = model.stats().reusedPromptTokens();
             Turn continued = turn(model, restored, "Go on");

@@ -44,16 +44,26 @@ final class SequenceStateCodec {
         in.position(header);
         int streams = in.getInt();
         byte[] block = new byte[0];
+        int before = 0;
         for (int s = 0; s < streams; s++) {
             int start = in.position();
             int cells = in.getInt();
             if (cells != 0) {
                 // Only one stream holds the sequence; after its block come the other streams' zero counts.
                 block = Arrays.copyOfRange(raw, start, raw.length - 4 * (streams - s - 1));
+                before = s;
                 break;
             }
         }
-        if (!Arrays.equals(toNative(block, Arrays.copyOf(raw, header + 4 + 4 * streams)), raw)) {
+        // What llama.cpp wrote must be: header, stream count, empty streams, the block, empty streams. (The block's
+        // own end is not marked, so a second cache after it is caught by the model's facts, stateUnsupported.)
+        int after = block.length == 0 ? 0 : streams - before - 1;
+        boolean emptyAfter = true;
+        for (int i = raw.length - 4 * after; i < raw.length; i++) {
+            emptyAfter &= raw[i] == 0;
+        }
+        int expected = header + 4 + 4 * (streams - (block.length == 0 ? 0 : 1)) + block.length;
+        if (expected != raw.length || !emptyAfter) {
             throw new IllegalArgumentException("the KV state of this model has a layout Rill cannot move between "
                     + "contexts (more than one cache, as with sliding-window or recurrent layers)");
         }
