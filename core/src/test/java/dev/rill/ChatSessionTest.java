@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.rill.testkit.Architecture;
 import dev.rill.testkit.LlamaModel;
@@ -15,20 +16,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Chat sessions: cells kept between turns, the context policies, cancel and close. */
 class ChatSessionTest {
-    private static Path random;
-
-    @BeforeAll
-    static void writeRandomModel() throws IOException {
-        random = RiggedFiles.newPath("random-llama-chat.gguf");
-        TestModels.randomWeights(Architecture.LLAMA, Architecture.LLAMA.tinyShape(), 11)
-                .withChatTemplate(LlamaModel.CHATML_TEMPLATE).write(random);
-    }
-
     static int[] tokenize(Model model, List<ChatMessage> messages) {
         return model.tokenize(model.applyChatTemplate(messages), true, true);
     }
@@ -83,8 +76,15 @@ class ChatSessionTest {
         }
     }
 
-    @Test
-    void cachedTurnsGiveTheRepliesOfAFullEvaluationOnARandomWeightModel() {
+    @ParameterizedTest
+    @EnumSource(Architecture.class)
+    void cachedTurnsGiveTheRepliesOfAFullEvaluationOnARandomWeightModel(Architecture architecture) throws IOException {
+        // b4916 runs the Llama architecture only (ArchitecturesTest): the others are the current release's.
+        assumeTrue(architecture == Architecture.LLAMA
+                || !"b4916".equals(System.getProperty("rill.llama.profile")), "the current release's run");
+        Path random = RiggedFiles.newPath("random-" + architecture.name().toLowerCase() + "-chat.gguf");
+        TestModels.randomWeights(architecture, architecture.tinyShape(), 11)
+                .withChatTemplate(LlamaModel.CHATML_TEMPLATE).write(random);
         String[] messages = {"Hello there", "What is next?", "Tell me more about it", "ok"};
         List<String> cached = new ArrayList<>();
         try (Model model = Model.load(random, RiggedFiles.smallOptions(1024).build());
