@@ -35,6 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * decodes up to {@link ModelOptions#parallelSequences()} sequences together. Token callbacks run on that
  * engine thread and must be quick.
  *
+ * <p><b>Conversations.</b> A {@link ChatSession} holds one of the slots and keeps its KV cells between turns;
+ * plain requests reuse the cells earlier requests left ({@link ModelOptions#promptCache()}).
+ *
  * <p><b>Resources.</b> The model's weights, its context and every sequence's state live in native memory
  * until {@link #close()}, which ends running generations with {@link FinishReason#MODEL_CLOSED}, closes its
  * {@linkplain #embedder embedders} and {@linkplain #reranker rerankers}, frees the context and then the model. Any call after close throws {@link IllegalStateException}.
@@ -84,7 +87,7 @@ public final class Model implements AutoCloseable {
                     CacheType.valueOf(options.kvCacheType().name()));
             Engine engine = NativeErrors.loadingModel(path, () -> new Engine(handle,
                     new Engine.Config("rill-engine-" + ENGINE_IDS.incrementAndGet(), contextConfig, options.queueCapacity(),
-                            adapters -> resolve(handle, adapters)),
+                            adapters -> resolve(handle, adapters), options.promptCache()),
                     handle::close));
             ModelInfo info = new ModelInfo(path, facts.description(), facts.architecture(), facts.name(),
                     handle.vocabSize(), facts.trainingContext(), facts.embedding(), facts.layers(), facts.heads(),
@@ -100,6 +103,11 @@ public final class Model implements AutoCloseable {
 
     private static SpecialTokens specialTokens(LlamaModelHandle.Specials ids) {
         return new SpecialTokens(ids.bos(), ids.eos(), ids.eot(), ids.newline(), ids.pad());
+    }
+
+    /** The engine, for Rill's own classes that need it (chat sessions). */
+    Engine engine() {
+        return engine;
     }
 
     /** The native model, for Rill's own classes that need it (grammars, adapters). */

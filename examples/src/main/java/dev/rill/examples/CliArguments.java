@@ -13,7 +13,7 @@ import java.util.OptionalLong;
  * The parsed command line of {@code rill}. {@link #parse} checks every value and throws
  * {@link UsageException} with a message that names the flag.
  */
-record CliArguments(Path model, String prompt, boolean chat, int maxTokens, double temperature, OptionalLong seed,
+record CliArguments(Path model, String prompt, boolean chat, String system, int maxTokens, double temperature, OptionalLong seed,
                     List<String> stops, int threads, int gpuLayers, int contextSize, int parallel, Path library,
                     boolean json, boolean verbose, boolean help, List<Lora> loras, Path loraManifest,
                     SamplerChain chain, Path grammar, Path jsonSchema, LlamaProfile llama, String cpuVariant) {
@@ -35,7 +35,11 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
 
               -m, --model PATH        GGUF model to load
               -p, --prompt TEXT       prompt (default: "abc" for the rigged model, "Once upon a time" otherwise)
-                  --chat              wrap the prompt as a user message in the model's chat template
+                  --chat              a conversation: each line of standard input is a user message, the
+                                      reply streams after it, and the model keeps the conversation's KV cells
+                                      between turns. Commands: /save FILE, /load FILE, /reset, /exit. With
+                                      --prompt, one reply to that message instead
+                  --system TEXT       with --chat, the system message that starts the conversation
               -n, --max-tokens N      most tokens to generate (default 64)
                   --temperature T     0 for greedy (default), above 0 samples from softmax(logits / T)
                   --top-k N           keep the N most likely tokens (0: off)
@@ -81,6 +85,7 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
         Path model = null;
         String prompt = null;
         boolean chat = false;
+        String system = null;
         int maxTokens = 64;
         double temperature = 0;
         Integer topK = null;
@@ -111,6 +116,7 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
                 case "-m", "--model" -> model = Path.of(value(args, ++i, flag));
                 case "-p", "--prompt" -> prompt = value(args, ++i, flag);
                 case "--chat" -> chat = true;
+                case "--system" -> system = value(args, ++i, flag);
                 case "-n", "--max-tokens" -> maxTokens = integer(args, ++i, flag, 1, Integer.MAX_VALUE);
                 case "--temperature", "--temp" -> temperature = decimal(args, ++i, flag);
                 case "--seed" -> seed = OptionalLong.of(longValue(args, ++i, flag));
@@ -150,6 +156,9 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
                 default -> throw new UsageException("unknown option: " + flag);
             }
         }
+        if (system != null && !chat) {
+            throw new UsageException("--system needs --chat");
+        }
         if (grammar != null && jsonSchema != null) {
             throw new UsageException("--grammar and --json-schema cannot be combined");
         }
@@ -175,7 +184,7 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        return new CliArguments(model, prompt, chat, maxTokens, temperature, seed, List.copyOf(stops), threads, gpuLayers,
+        return new CliArguments(model, prompt, chat, system, maxTokens, temperature, seed, List.copyOf(stops), threads, gpuLayers,
                 contextSize, parallel, library, json, verbose, help, List.copyOf(loras), loraManifest, chain, grammar,
                 jsonSchema, llama, cpuVariant);
     }
