@@ -26,7 +26,8 @@ public enum ChatFormat {
      */
     HARMONY,
     /**
-     * Any other template: a call is a JSON object {@code {"name": ..., "arguments": {...}}} at the start of the
+     * Any other template (including those whose calls are XML-like, such as Qwen3-Coder's
+     * {@code <function=...>}, which Rill does not parse): a call is a JSON object {@code {"name": ..., "arguments": {...}}} at the start of the
      * answer; reasoning in {@code <think>...</think>} when the template mentions it.
      */
     GENERIC;
@@ -34,6 +35,9 @@ public enum ChatFormat {
     /** The format a chat template's source implies, from the markers it contains. */
     public static ChatFormat detect(String templateSource) {
         String t = templateSource == null ? "" : templateSource;
+        if (t.contains("<function=")) {
+            return GENERIC; // Qwen3-Coder's and functionary's XML-like calls: not a format Rill parses
+        }
         if (t.contains("<|channel|>") && t.contains("<|message|>")) {
             return HARMONY;
         }
