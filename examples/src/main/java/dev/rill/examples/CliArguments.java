@@ -16,7 +16,13 @@ import java.util.OptionalLong;
 record CliArguments(Path model, String prompt, boolean chat, int maxTokens, double temperature, OptionalLong seed,
                     List<String> stops, int threads, int gpuLayers, int contextSize, int parallel, Path library,
                     boolean json, boolean verbose, boolean help, List<Lora> loras, Path loraManifest,
-                    SamplerChain chain, Path grammar, Path jsonSchema, LlamaProfile llama, String cpuVariant) {
+                    SamplerChain chain, Path grammar, Path jsonSchema, LlamaProfile llama, String cpuVariant,
+                    Path tools, String toolChoice, boolean noThink, int reasoningBudget) {
+
+    /** Whether the prompt goes through the chat template and the output is parsed into channels. */
+    boolean chatMode() {
+        return chat || tools != null || noThink || reasoningBudget >= 0;
+    }
 
     /**
      * One {@code --lora} value: a GGUF LoRA file, or the name of an adapter of {@code --lora-manifest}, with the
@@ -28,12 +34,21 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
     static final String USAGE = """
             Usage: rill [options]
                    rill embed --model PATH [options] TEXT...   (embeddings: rill embed --help)
+                   rill template --model PATH --messages FILE [--tools FILE]   (rill template --help)
             Streams tokens from a GGUF model through llama.cpp. With no --model, writes a small rigged model
             (its greedy continuation is known: each byte is followed by the next byte) and streams from it.
 
               -m, --model PATH        GGUF model to load
               -p, --prompt TEXT       prompt (default: "abc" for the rigged model, "Once upon a time" otherwise)
-                  --chat              wrap the prompt as a user message in the model's chat template
+                  --chat              wrap the prompt as a user message in the model's chat template; the
+                                      answer streams to stdout, thinking to stderr, tool calls are printed
+                                      as JSON lines {"id", "name", "arguments"} at the end
+                  --tools FILE        offer the tools of a JSON file ([{"type": "function", "function":
+                                      {"name", "description", "parameters"}}]); implies --chat
+                  --tool-choice C     auto (default), none, required, or a tool's name
+                  --no-think          turn thinking off: enable_thinking=false for templates that read it,
+                                      else close the thinking block at once; implies --chat
+                  --reasoning-budget N  close the thinking after N tokens; implies --chat
               -n, --max-tokens N      most tokens to generate (default 64)
                   --temperature T     0 for greedy (default), above 0 samples from softmax(logits / T)
                   --top-k N           keep the N most likely tokens (0: off)
@@ -61,7 +76,8 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
                   --cpu-variant NAME  load this CPU backend of the current release (e.g. haswell, zen4, x64)
                                       instead of the best one for this processor
                   --library PATH      a llama.cpp shared library (your own build, e.g. with CUDA) to load instead
-                  --json              one JSON object per token, then one with the result
+                  --json              one JSON object per token, then one with the result (with --chat:
+                                      each token's channel and deltas, then content, reasoning, tool_calls)
                   --verbose           show which llama.cpp, backends and CPU variant run, and llama.cpp's log
               -h, --help              this text
             """;
@@ -103,6 +119,10 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
         boolean help = false;
         List<Lora> loras = new ArrayList<>();
         Path loraManifest = null;
+        Path tools = null;
+        String toolChoice = null;
+        boolean noThink = false;
+        int reasoningBudget = -1;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             switch (flag) {
@@ -142,11 +162,21 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
                 case "--cpu-variant" -> cpuVariant = value(args, ++i, flag);
                 case "--lora" -> loras.add(lora(value(args, ++i, flag)));
                 case "--lora-manifest" -> loraManifest = Path.of(value(args, ++i, flag));
+                case "--tools" -> tools = Path.of(value(args, ++i, flag));
+                case "--tool-choice" -> toolChoice = value(args, ++i, flag);
+                case "--no-think" -> noThink = true;
+                case "--reasoning-budget" -> reasoningBudget = integer(args, ++i, flag, 0, Integer.MAX_VALUE);
                 case "--json" -> json = true;
                 case "--verbose", "-v" -> verbose = true;
                 case "-h", "--help" -> help = true;
                 default -> throw new UsageException("unknown option: " + flag);
             }
+        }
+        if (toolChoice != null && tools == null) {
+            throw new UsageException("--tool-choice needs --tools");
+        }
+        if (noThink && reasoningBudget > 0) {
+            throw new UsageException("--no-think and --reasoning-budget cannot be combined");
         }
         if (grammar != null && jsonSchema != null) {
             throw new UsageException("--grammar and --json-schema cannot be combined");
@@ -175,7 +205,7 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
         }
         return new CliArguments(model, prompt, chat, maxTokens, temperature, seed, List.copyOf(stops), threads, gpuLayers,
                 contextSize, parallel, library, json, verbose, help, List.copyOf(loras), loraManifest, chain, grammar,
-                jsonSchema, llama, cpuVariant);
+                jsonSchema, llama, cpuVariant, tools, toolChoice, noThink, reasoningBudget);
     }
 
     /** {@code PATH} or {@code PATH=SCALE}; a suffix after the last '=' that is not a number belongs to the path. */

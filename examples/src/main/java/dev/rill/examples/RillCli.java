@@ -44,6 +44,10 @@ public final class RillCli {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals("template")) {
+            configureLogging(false);
+            return TemplateCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         if (args.length > 0 && args[0].equals("embed")) {
             configureLogging(false);
             return EmbedCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
@@ -130,6 +134,9 @@ public final class RillCli {
             }
             AdapterSelection selection = adapterSelection(cli, adapters);
             Sampler sampler = sampler(cli, model);
+            if (cli.chatMode() && cli.parallel() == 1) {
+                return ChatCommand.run(cli, model, adapters, selection, sampler, prompt, out, err);
+            }
             Prompt input = cli.chat() ? Prompt.chat(List.of(ChatMessage.user(prompt))) : Prompt.text(prompt);
             GenerationRequest.Builder request = GenerationRequest.builder(input)
                     .maxTokens(cli.maxTokens())
