@@ -36,9 +36,12 @@ class ChatToolCallsTest {
         return Vocabulary.byteToken(c);
     }
 
-    /** After the prompt's newline the model writes "{x" and would end there: a call opening that goes wrong. */
+    /**
+     * After the prompt's newline the model writes "{x" and would end there: a call opening that goes wrong. After a
+     * '}' it writes '!' and ends.
+     */
     private static Path braceThenX() {
-        return file("chat-brace-x.gguf", TestModels.transition(Map.of(b('\n'), b('{'), b('{'), b('x'))));
+        return file("chat-brace-x.gguf", TestModels.transition(Map.of(b('\n'), b('{'), b('{'), b('x'), b('}'), b('!'))));
     }
 
     private static Path file(String name, RiggedModel model) {
@@ -62,6 +65,7 @@ class ChatToolCallsTest {
 
             String text = result.generation().text();
             assertTrue(text.startsWith("{") && !text.contains("x"), "the model's 'x' after '{' was masked: " + text);
+            assertTrue(text.endsWith("}!"), "after the call the grammar let go and the model wrote its '!': " + text);
             assertEquals(1, result.toolCalls().size(), text);
             ToolCall call = result.toolCalls().getFirst();
             assertEquals("get_weather", call.name());
@@ -69,7 +73,7 @@ class ChatToolCallsTest {
             assertEquals(FinishReason.TOOL_CALLS, result.finishReason());
             assertEquals(FinishReason.END_OF_SEQUENCE, result.generation().finishReason(),
                     "once the call was complete the grammar let go and the model ended");
-            assertEquals("", result.content());
+            assertEquals("!", result.content());
 
             // Streamed: the name first, then the arguments over several tokens.
             List<ToolCallDelta> deltas = tokens.stream().flatMap(t -> t.delta().toolCalls().stream()).toList();
@@ -80,8 +84,9 @@ class ChatToolCallsTest {
             deltas.forEach(d -> arguments.append(d.arguments()));
             result.tail().toolCalls().forEach(d -> arguments.append(d.arguments()));
             assertEquals(call.arguments(), arguments.toString());
-            assertTrue(tokens.stream().allMatch(t -> t.channel() == ChatChannel.TOOL_CALL
-                    || t.channel() == ChatChannel.MARKUP), "every token belongs to the call");
+            assertTrue(tokens.subList(0, tokens.size() - 2).stream().allMatch(t -> t.channel() == ChatChannel.TOOL_CALL
+                    || t.channel() == ChatChannel.MARKUP), "every token but the last two belongs to the call");
+            assertEquals(ChatChannel.CONTENT, tokens.get(tokens.size() - 2).channel());
         }
     }
 

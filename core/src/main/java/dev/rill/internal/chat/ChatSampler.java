@@ -87,6 +87,8 @@ public final class ChatSampler implements Sampler {
         private boolean budgetSpent;
         private boolean callForced;
         private int searchFrom;
+        private boolean anchorPassed;
+        private final int longestTrigger = syntax.triggers().stream().mapToInt(t -> t.text().length()).max().orElse(1);
         private LlamaGrammarHandle active;
         private float[] saved;
         private float[] scratch;
@@ -167,14 +169,15 @@ public final class ChatSampler implements Sampler {
                         phase = Phase.ANSWER;
                         answer.append(before);
                         if (active == null) {
-                            findTrigger();
+                            findTrigger(searchFrom);
                         }
                     }
                 }
                 case THINKING -> {
                     thinkingTokens++;
+                    int from = Math.max(0, thinking.length() - syntax.reasoningClose().length() + 1);
                     thinking.append(text);
-                    int close = thinking.indexOf(syntax.reasoningClose());
+                    int close = thinking.indexOf(syntax.reasoningClose(), from);
                     if (close >= 0) {
                         phase = Phase.ANSWER;
                         answer.append(thinking, close + syntax.reasoningClose().length(), thinking.length());
@@ -182,32 +185,46 @@ public final class ChatSampler implements Sampler {
                             return; // the rest of the closing text is still to be written
                         }
                         if (!forceCall) {
-                            findTrigger();
+                            findTrigger(searchFrom);
                         }
                     }
                 }
                 case ANSWER -> {
+                    int from = Math.max(searchFrom, answer.length() - longestTrigger + 1);
                     answer.append(text);
                     if (active == null && !(forced != null && forcedAt < forced.length)) {
-                        findTrigger();
+                        findTrigger(from);
                     }
                 }
             }
         }
 
-        /** Switches the grammar on at the earliest trigger in the answer text not yet searched. */
-        private void findTrigger() {
+        /**
+         * Switches the grammar on at the earliest trigger in the answer text not yet searched: a trigger anywhere at
+         * or after {@code from}, or one that must open the answer right after {@code searchFrom} (and blanks).
+         */
+        private void findTrigger(int from) {
             if (grammar == null || forceCall) {
                 return;
             }
             int best = -1;
             for (ChatSyntax.Trigger trigger : syntax.triggers()) {
-                int at;
+                int at = -1;
                 if (trigger.atAnswerStart()) {
-                    int ws = searchFrom + Markers.leadingWhitespace(answer.subSequence(searchFrom, answer.length()));
-                    at = answer.indexOf(trigger.text(), ws) == ws ? ws : -1;
+                    if (!anchorPassed) {
+                        int ws = searchFrom;
+                        while (ws < answer.length() && Character.isWhitespace(answer.charAt(ws))) {
+                            ws++;
+                        }
+                        int n = Math.min(trigger.text().length(), answer.length() - ws);
+                        if (n > 0 && !answer.substring(ws, ws + n).equals(trigger.text().substring(0, n))) {
+                            anchorPassed = true; // the answer opened with something else
+                        } else if (n == trigger.text().length()) {
+                            at = ws;
+                        }
+                    }
                 } else {
-                    at = answer.indexOf(trigger.text(), searchFrom);
+                    at = answer.indexOf(trigger.text(), from);
                 }
                 if (at >= 0 && (best < 0 || at < best)) {
                     best = at;
@@ -252,6 +269,7 @@ public final class ChatSampler implements Sampler {
             active.close();
             active = null;
             searchFrom = answer.length();
+            anchorPassed = false; // another call may follow the one just made
         }
 
         @Override
