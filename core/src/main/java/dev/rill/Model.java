@@ -323,7 +323,7 @@ public final class Model implements AutoCloseable {
      * {@link GenerationRequest.Builder#reasoningBudget} limits the thinking. See {@code docs/chat.md}.
      *
      * @throws IllegalArgumentException when the prompt is not a chat prompt, when the sampler is a {@link Grammar}
-     *     and tool calls are on (two grammars cannot both hold the output), or when a tool's parameter schema cannot
+     *     compiled for another model, or a {@link Grammar} while tool calls are on (two grammars cannot both hold the output), or when a tool's parameter schema cannot
      *     be turned into a grammar
      * @throws ChatTemplateException when the template fails to render
      * @throws RejectedGenerationException when the request queue is full
@@ -339,6 +339,9 @@ public final class Model implements AutoCloseable {
                     + "not " + request.prompt().getClass().getSimpleName());
         }
         boolean calls = !chat.tools().isEmpty() && !(request.toolChoice() instanceof ToolChoice.None);
+        if (request.sampler() instanceof Grammar grammar) {
+            grammar.checkModel(this);
+        }
         if (calls && request.sampler() instanceof Grammar) {
             throw new IllegalArgumentException("a request with tools cannot also have a Grammar sampler: the tool "
                     + "calls have a grammar of their own; use ToolChoice.none() to keep yours");

@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Tool calls end to end on rigged byte-vocabulary models: the lazy grammar switches on at the format's trigger
@@ -133,6 +135,60 @@ class ChatToolCallsTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = ChatFormat.class, names = {"HERMES", "LLAMA3", "MISTRAL", "GENERIC"})
+    void aRequiredCallIsWrittenThroughEachFormatsGrammar(ChatFormat format) throws Exception {
+        for (boolean nameForm : format == ChatFormat.MISTRAL ? new boolean[] {false, true} : new boolean[] {false}) {
+            // A Jinja comment carries the marker that makes Mistral's newer name[ARGS]{...} form.
+            String template = nameForm ? "{# [ARGS] #}" + TEMPLATE : TEMPLATE;
+            try (Model model = load(ModelFiles.file("chat-hi-" + nameForm + ".gguf",
+                    TestModels.chain("\nHi").withChatTemplate(template)::write))) {
+                ChatResult result = model.chat(GenerationRequest.builder(prompt(WEATHER, TIME)).chatFormat(format)
+                        .toolChoice(ToolChoice.required()).maxTokens(200).build(), ChatCallback.ignore());
+                String text = result.generation().text();
+                assertTrue(text.startsWith(switch (format) {
+                    case HERMES -> "<tool_call>";
+                    case LLAMA3 -> "<|python_tag|>{"; // the optional tag: '<' has a lower id than '{'
+                    case MISTRAL -> nameForm ? "[TOOL_CALLS]get_time[ARGS]" : "[TOOL_CALLS][";
+                    default -> "{";
+                }), text);
+                assertFalse(result.toolCalls().isEmpty(), format + ": " + text);
+                // Among the grammar's choices the rigged model takes the lowest token id: "get_time" < "get_weather".
+                for (ToolCall call : result.toolCalls()) {
+                    assertEquals("get_time", call.name(), text);
+                    assertEquals(Map.of("utc", false), JSON.readValue(call.arguments(), Map.class), text);
+                }
+                assertEquals("", result.content(), text);
+                if (format == ChatFormat.MISTRAL && !nameForm) {
+                    // The array takes more calls, and ',' has a lower id than ']': calls until the token limit.
+                    assertEquals(FinishReason.MAX_TOKENS, result.finishReason(), text);
+                } else {
+                    assertEquals(1, result.toolCalls().size(), text);
+                    assertEquals(FinishReason.TOOL_CALLS, result.finishReason(), text);
+                }
+            }
+        }
+    }
+
+    @Test
+    void thinkingClosedAtItsBudgetThenARequiredCall() throws Exception {
+        String thinking = "{% for m in messages %}{{ m['content'] }}{% endfor %}{{ '<think>\\n' }}";
+        try (Model model = load(ModelFiles.file("chat-plus-one-thinking.gguf",
+                TestModels.plusOne().withChatTemplate(thinking)::write))) {
+            ChatResult result = model.chat(GenerationRequest.builder(prompt(WEATHER)).chatFormat(ChatFormat.HERMES)
+                    .toolChoice(ToolChoice.required()).reasoningBudget(3).maxTokens(120).build(),
+                    ChatCallback.ignore());
+            String text = result.generation().text();
+            assertTrue(text.startsWith("abc</think>\n\n<tool_call>"), text);
+            assertEquals("abc", result.reasoning());
+            assertEquals(1, result.toolCalls().size(), text);
+            assertEquals("get_weather", result.toolCalls().getFirst().name());
+            // After the call the grammar let go: the model counts on from the '>' of </tool_call>.
+            assertTrue(result.content().startsWith("?@ABC"), result.content());
+            assertEquals(FinishReason.MAX_TOKENS, result.finishReason(), "it never ends on its own");
+        }
+    }
+
     @Test
     void aNamedToolChoiceCallsThatTool() throws Exception {
         try (Model model = load(file("chat-hi-only.gguf", TestModels.chain("\nHi")))) {
@@ -170,6 +226,13 @@ class ChatToolCallsTest {
                     () -> model.submitChat(GenerationRequest.builder(prompt(WEATHER)).sampler(mine).build(),
                             ChatCallback.ignore()));
             assertTrue(twoGrammars.getMessage().contains("Grammar"), twoGrammars.getMessage());
+            try (Model other = load(braceThenX())) {
+                Grammar foreign = Grammar.compile(other, "root ::= \"a\"");
+                IllegalArgumentException wrongModel = assertThrows(IllegalArgumentException.class,
+                        () -> model.submitChat(GenerationRequest.builder(prompt(WEATHER)).sampler(foreign)
+                                .toolChoice(ToolChoice.none()).build(), ChatCallback.ignore()));
+                assertTrue(wrongModel.getMessage().contains("another model"), wrongModel.getMessage());
+            }
             ToolDefinition unsupported = new ToolDefinition("f", "", "{\"type\": \"object\", \"patternProperties\": {}}");
             assertThrows(IllegalArgumentException.class, () -> model.submitChat(
                     GenerationRequest.builder(prompt(unsupported)).build(), ChatCallback.ignore()));
