@@ -319,7 +319,7 @@ public final class Model implements AutoCloseable {
      * <p>The output's {@link ChatFormat} is detected from the chat template's markers unless the request names one
      * ({@link GenerationRequest.Builder#chatFormat}). With tools and a tool choice other than {@code none}, a call's
      * argument JSON is held to the tool's parameter schema by a grammar that switches on when the call starts and
-     * off when it is complete (except for {@link ChatFormat#HARMONY}, whose calls are parsed but not constrained);
+     * off when it is complete;
      * {@link GenerationRequest.Builder#reasoningBudget} limits the thinking. See {@code docs/chat.md}.
      *
      * @throws IllegalArgumentException when the prompt is not a chat prompt, when the sampler is a {@link Grammar}

@@ -136,7 +136,7 @@ class ChatToolCallsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = ChatFormat.class, names = {"HERMES", "LLAMA3", "MISTRAL", "GENERIC"})
+    @EnumSource(value = ChatFormat.class, names = {"HERMES", "LLAMA3", "MISTRAL", "HARMONY", "GENERIC"})
     void aRequiredCallIsWrittenThroughEachFormatsGrammar(ChatFormat format) throws Exception {
         for (boolean nameForm : format == ChatFormat.MISTRAL ? new boolean[] {false, true} : new boolean[] {false}) {
             // A Jinja comment carries the marker that makes Mistral's newer name[ARGS]{...} form.
@@ -150,6 +150,7 @@ class ChatToolCallsTest {
                     case HERMES -> "<tool_call>";
                     case LLAMA3 -> "<|python_tag|>{"; // the optional tag: '<' has a lower id than '{'
                     case MISTRAL -> nameForm ? "[TOOL_CALLS]get_time[ARGS]" : "[TOOL_CALLS][";
+                    case HARMONY -> "<|channel|>commentary to=functions.get_time";
                     default -> "{";
                 }), text);
                 assertFalse(result.toolCalls().isEmpty(), format + ": " + text);

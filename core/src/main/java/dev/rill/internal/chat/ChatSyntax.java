@@ -92,7 +92,7 @@ public record ChatSyntax(ChatFormat format, boolean parseCalls, boolean startsIn
             case LLAMA3 -> List.of(new Trigger("{", true), new Trigger(JsonCallsParser.PYTHON_TAG, false));
             case MISTRAL -> List.of(new Trigger(MistralParser.TOOL_CALLS, false));
             case GENERIC -> List.of(new Trigger("{", true));
-            case HARMONY -> List.of();
+            case HARMONY -> List.of(new Trigger("to=functions.", false));
         };
     }
 }

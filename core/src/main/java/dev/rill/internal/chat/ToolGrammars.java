@@ -20,13 +20,13 @@ final class ToolGrammars {
     }
 
     /**
-     * The grammar of a call to one of {@code tools}, or null for a format Rill does not constrain (harmony).
+     * The grammar of a call to one of {@code tools}, or null when there are none.
      *
      * @param nameForm for {@link ChatFormat#MISTRAL}: the {@code name[ARGS]{...}} form instead of the JSON array
      * @throws IllegalArgumentException when a tool's parameter schema uses a form the converter refuses
      */
     static String callGrammar(ChatFormat format, List<ToolDefinition> tools, boolean nameForm) {
-        if (format == ChatFormat.HARMONY || tools.isEmpty()) {
+        if (tools.isEmpty()) {
             return null;
         }
         StringBuilder rules = new StringBuilder();
@@ -47,12 +47,15 @@ final class ToolGrammars {
         String argumentsKey = format == ChatFormat.LLAMA3 ? "parameters" : "arguments";
         StringBuilder call = new StringBuilder("call ::= \"{\" cws \"\\\"name\\\"\" cws \":\" cws (");
         StringBuilder named = new StringBuilder("named ::= ");
+        StringBuilder recipient = new StringBuilder("recipient ::= ");
         for (int i = 0; i < tools.size(); i++) {
             String name = literal(quote(tools.get(i).name()));
             call.append(i == 0 ? " " : " | ").append(name).append(" cws \",\" cws ")
                     .append(literal("\"" + argumentsKey + "\"")).append(" cws \":\" cws ").append(arguments.get(i));
             named.append(i == 0 ? "" : " | ").append(literal(tools.get(i).name())).append(" \"[ARGS]\" ")
                     .append(arguments.get(i));
+            recipient.append(i == 0 ? "" : " | ").append(literal(tools.get(i).name()))
+                    .append(" header \"<|message|>\" ").append(arguments.get(i));
         }
         call.append(" ) cws \"}\"\n");
         String root = switch (format) {
@@ -61,10 +64,14 @@ final class ToolGrammars {
             case MISTRAL -> nameForm ? "root ::= \"[TOOL_CALLS]\" named\n"
                     : "root ::= \"[TOOL_CALLS]\" \"[\" call (\",\" cws call)* \"]\"\n";
             case GENERIC -> "root ::= call\n";
-            case HARMONY -> throw new IllegalStateException("unreachable");
+            // The recipient, then the rest of the header (" <|constrain|>json", or "<|channel|>commentary json"
+            // when the recipient came first), then the message: the arguments.
+            case HARMONY -> "root ::= \"<|channel|>commentary \"? \"to=functions.\" recipient\n"
+                    + "header ::= \"<|channel|>commentary\"? \" \"? \"<|constrain|>\"? \"json\"?\n";
         };
-        return root + call + (format == ChatFormat.MISTRAL && nameForm ? named + "\n" : "")
-                + "cws ::= | \" \"\n" + rules;
+        String extra = format == ChatFormat.MISTRAL && nameForm ? named + "\n"
+                : format == ChatFormat.HARMONY ? recipient + "\n" : "";
+        return root + (format == ChatFormat.HARMONY ? "" : call.toString()) + extra + "cws ::= | \" \"\n" + rules;
     }
 
     private static String quote(String name) {
