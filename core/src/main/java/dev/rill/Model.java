@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -360,7 +361,7 @@ public final class Model implements AutoCloseable {
                 || request.toolChoice() instanceof ToolChoice.Named;
         ChatSampler sampler = new ChatSampler(handle, request.sampler(), syntax, grammar, force,
                 request.reasoningBudget());
-        long idSeed = request.seed().orElseGet(() -> java.util.concurrent.ThreadLocalRandom.current().nextLong());
+        long idSeed = request.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong());
         ChatOutput output = new ChatOutput(syntax, markerTokens(syntax.markers()), idSeed);
         Generation generation = submit(request.withSampler(sampler),
                 (token, running) -> callback.onToken(output.onToken(token), running), demand);

@@ -5,10 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rill.ChatCallback;
-import dev.rill.ChatChannel;
 import dev.rill.ChatDelta;
 import dev.rill.ChatMessage;
 import dev.rill.ChatResult;
+import dev.rill.ChatToken;
+import dev.rill.Generation;
 import dev.rill.GenerationRequest;
 import dev.rill.Model;
 import dev.rill.Prompt;
@@ -22,6 +23,7 @@ import dev.rill.sampling.Sampler;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The one-shot chat of {@code rill --chat} (and {@code --tools}, {@code --no-think}, {@code --reasoning-budget}):
@@ -71,7 +73,7 @@ final class ChatCommand {
             private boolean thinking;
 
             @Override
-            public void onToken(dev.rill.ChatToken token, dev.rill.Generation generation) {
+            public void onToken(ChatToken token, Generation generation) {
                 print(token.delta());
             }
 
@@ -109,7 +111,7 @@ final class ChatCommand {
         return 0;
     }
 
-    static String tokenJson(dev.rill.ChatToken token) {
+    static String tokenJson(ChatToken token) {
         ObjectNode node = JSON.createObjectNode();
         node.put("index", token.token().index());
         node.put("id", token.token().tokenId());
@@ -117,7 +119,7 @@ final class ChatCommand {
         node.put("probability", token.token().probability());
         node.put("logit", token.token().logit());
         node.put("eos", token.token().endOfSequence());
-        node.put("channel", token.channel().name().toLowerCase(java.util.Locale.ROOT));
+        node.put("channel", token.channel().name().toLowerCase(Locale.ROOT));
         delta(node, token.delta());
         return node.toString();
     }

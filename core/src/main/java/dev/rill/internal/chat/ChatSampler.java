@@ -1,5 +1,6 @@
 package dev.rill.internal.chat;
 
+import dev.rill.ToolDefinition;
 import dev.rill.internal.llama.LlamaGrammarHandle;
 import dev.rill.internal.llama.LlamaModelHandle;
 import dev.rill.sampling.Logits;
@@ -8,6 +9,7 @@ import dev.rill.sampling.SequenceSampler;
 import dev.rill.sampling.TokenChoice;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -53,7 +55,7 @@ public final class ChatSampler implements Sampler {
     }
 
     /** The call grammar of a format for these tools, or null: see {@link ToolGrammars#callGrammar}. */
-    public static String callGrammar(ChatSyntax syntax, java.util.List<dev.rill.ToolDefinition> tools) {
+    public static String callGrammar(ChatSyntax syntax, List<ToolDefinition> tools) {
         return ToolGrammars.callGrammar(syntax.format(), tools, syntax.mistralNameForm());
     }
 
