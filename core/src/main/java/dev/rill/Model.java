@@ -1,9 +1,13 @@
 package dev.rill;
 
+import dev.rill.internal.chat.ChatOutput;
+import dev.rill.internal.chat.ChatSampler;
+import dev.rill.internal.chat.ChatSyntax;
 import dev.rill.internal.chat.ChatTemplates;
 import dev.rill.internal.embed.EmbeddingWorker;
 import dev.rill.internal.engine.Engine;
 import dev.rill.internal.engine.ResolvedAdapter;
+import dev.rill.internal.grammar.GbnfValidator;
 import dev.rill.internal.llama.CacheType;
 import dev.rill.internal.llama.LlamaAdapterHandle;
 import dev.rill.internal.llama.LlamaContextHandle;
@@ -13,10 +17,13 @@ import dev.rill.internal.llama.PoolingType;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -291,6 +298,95 @@ public final class Model implements AutoCloseable {
             grammar.checkModel(this);
         }
         return NativeErrors.calling(() -> engine.submit(request, callback, demand));
+    }
+
+    /**
+     * Runs a chat request, streaming each token with its channel to {@code callback} on the engine thread, and
+     * waits for the end: see {@link #submitChat(GenerationRequest, ChatCallback, Demand)}.
+     *
+     * @throws GenerationException when the callback, the sampler or llama.cpp failed
+     * @throws IllegalStateException when called from a token callback, or after close
+     */
+    public ChatResult chat(GenerationRequest request, ChatCallback callback) {
+        if (engine.isEngineThread()) {
+            throw new IllegalStateException("chat() waits for the engine thread, so it cannot be called from a token "
+                    + "callback; use submitChat(...)");
+        }
+        return submitChat(request, callback, Demand.unbounded()).awaitChat();
+    }
+
+    /** {@link #submitChat(GenerationRequest, ChatCallback, Demand)} without backpressure. */
+    public ChatGeneration submitChat(GenerationRequest request, ChatCallback callback) {
+        return submitChat(request, callback, Demand.unbounded());
+    }
+
+    /**
+     * Queues a chat request whose output is parsed as it streams: each token reaches {@code callback} with the
+     * channel its text went to (answer, reasoning, tool call, markup) and what it added to each, tool calls as they
+     * form (name first, then argument text); the result ({@link ChatGeneration#chatResult()}) has the answer, the
+     * reasoning, the complete calls with ids, and {@link FinishReason#TOOL_CALLS} when the model called tools.
+     *
+     * <p>The output's {@link ChatFormat} is detected from the chat template's markers unless the request names one
+     * ({@link GenerationRequest.Builder#chatFormat}). With tools and a tool choice other than {@code none}, a call's
+     * argument JSON is held to the tool's parameter schema by a grammar that switches on when the call starts and
+     * off when it is complete;
+     * {@link GenerationRequest.Builder#reasoningBudget} limits the thinking. See {@code docs/chat.md}.
+     *
+     * @throws IllegalArgumentException when the prompt is not a chat prompt, when the sampler is a {@link Grammar}
+     *     compiled for another model, or a {@link Grammar} while tool calls are on (two grammars cannot both hold the output), or when a tool's parameter schema cannot
+     *     be turned into a grammar
+     * @throws ChatTemplateException when the template fails to render
+     * @throws RejectedGenerationException when the request queue is full
+     * @throws PromptTooLongException when the prompt does not fit a sequence's context
+     * @throws IllegalStateException after close
+     */
+    public ChatGeneration submitChat(GenerationRequest request, ChatCallback callback, Demand demand) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(callback, "callback");
+        Objects.requireNonNull(demand, "demand");
+        if (!(request.prompt() instanceof Prompt.Chat chat)) {
+            throw new IllegalArgumentException("submitChat needs a chat prompt (Prompt.chat or Prompt.chatBuilder), "
+                    + "not " + request.prompt().getClass().getSimpleName());
+        }
+        boolean calls = !chat.tools().isEmpty() && !(request.toolChoice() instanceof ToolChoice.None);
+        if (request.sampler() instanceof Grammar grammar) {
+            grammar.checkModel(this);
+        }
+        if (calls && request.sampler() instanceof Grammar) {
+            throw new IllegalArgumentException("a request with tools cannot also have a Grammar sampler: the tool "
+                    + "calls have a grammar of their own; use ToolChoice.none() to keep yours");
+        }
+        String source = NativeErrors.calling(() -> ChatTemplates.source(handle, chat));
+        ChatFormat format = request.chatFormat() != null ? request.chatFormat() : ChatFormat.detect(source);
+        String rendered = applyChatTemplate(chat, true);
+        ChatSyntax syntax = ChatSyntax.of(format, source, rendered, calls);
+        List<ToolDefinition> offered = request.toolChoice() instanceof ToolChoice.Named named
+                ? chat.tools().stream().filter(t -> t.name().equals(named.name())).toList() : chat.tools();
+        String grammar = calls ? ChatSampler.callGrammar(syntax, offered) : null;
+        if (grammar != null) {
+            GbnfValidator.validate(grammar);
+        }
+        boolean force = request.toolChoice() instanceof ToolChoice.Required
+                || request.toolChoice() instanceof ToolChoice.Named;
+        ChatSampler sampler = new ChatSampler(handle, request.sampler(), syntax, grammar, force,
+                request.reasoningBudget());
+        long idSeed = request.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong());
+        ChatOutput output = new ChatOutput(syntax, markerTokens(syntax.markers()), idSeed);
+        Generation generation = submit(request.withSampler(sampler),
+                (token, running) -> callback.onToken(output.onToken(token), running), demand);
+        return new ChatHandle(generation, output);
+    }
+
+    /** The special tokens (text hidden from the stream) whose text is one of {@code markers}. */
+    private Map<Integer, String> markerTokens(List<String> markers) {
+        Map<Integer, String> tokens = new HashMap<>();
+        for (String marker : markers) {
+            int[] ids = tokenize(marker, false, true);
+            if (ids.length == 1 && detokenize(ids).isEmpty()) {
+                tokens.put(ids[0], marker);
+            }
+        }
+        return tokens;
     }
 
     /**

@@ -50,6 +50,10 @@ public final class RillCli {
 
     /** As {@link #run(String[], PrintStream, PrintStream)}, reading a {@code --chat} conversation from {@code in}. */
     static int run(String[] args, java.io.InputStream in, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals("template")) {
+            configureLogging(false);
+            return TemplateCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         if (args.length > 0 && args[0].equals("embed")) {
             configureLogging(false);
             return EmbedCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
@@ -166,6 +170,9 @@ public final class RillCli {
             }
             AdapterSelection selection = adapterSelection(cli, adapters);
             Sampler sampler = sampler(cli, model);
+            if (cli.chatMode() && cli.parallel() == 1) {
+                return ChatReplyCommand.run(cli, model, adapters, selection, sampler, prompt, out, err);
+            }
             List<ChatMessage> messages = cli.system() == null ? List.of(ChatMessage.user(prompt))
                     : List.of(ChatMessage.system(cli.system()), ChatMessage.user(prompt));
             Prompt input = cli.chat() ? Prompt.chat(messages) : Prompt.text(prompt);
