@@ -290,6 +290,14 @@ class RiggedChatTest {
     }
 
     @Test
+    void aPromptTooLongForTheContextIsRefusedAndTheModelGoesOn() {
+        RillChatModel chat = chat(ChatRequestParameters.builder().maxOutputTokens(2).build());
+
+        assertThrows(dev.rill.PromptTooLongException.class, () -> chat.chat("x".repeat(600)));
+        assertEquals("ab", chat.chat("hello"));
+    }
+
+    @Test
     void buildersCheckTheirArgumentsAtOnce() {
         assertThrows(IllegalStateException.class, () -> RillChatModel.builder().build());
         assertThrows(NullPointerException.class, () -> RillChatModel.builder().model(null));

@@ -286,6 +286,19 @@ class StreamingBehaviourTest {
         assertEquals(0, listener.responses.get());
     }
 
+    @Test
+    void aPromptTooLongForTheContextReportsToOnErrorAndNothingElse() throws Exception {
+        CountingListener listener = new CountingListener();
+        Recorder recorder = new Recorder();
+        RillStreamingChatModel.builder().model(model).listeners(List.of(listener)).build()
+                .chat("x".repeat(600), recorder);
+
+        assertInstanceOf(dev.rill.PromptTooLongException.class, await(recorder.firstError));
+        assertEquals(0, recorder.partials.get());
+        assertEquals(0, recorder.completions.get());
+        assertEquals(1, listener.errors.size());
+    }
+
     private static EngineStats awaitStats(java.util.function.Predicate<EngineStats> condition) {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         EngineStats last = model.stats();
