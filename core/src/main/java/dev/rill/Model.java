@@ -27,7 +27,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A GGUF model loaded into llama.cpp, with the engine that generates from it.
+ * A GGUF model loaded into llama.cpp, with the engine that generates from it: the in-process
+ * {@link LanguageModel}.
  *
  * <pre>{@code
  * try (Model model = Model.load(Path.of("model.gguf"))) {
@@ -49,7 +50,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * until {@link #close()}, which ends running generations with {@link FinishReason#MODEL_CLOSED}, closes its
  * {@linkplain #embedder embedders} and {@linkplain #reranker rerankers}, frees the context and then the model. Any call after close throws {@link IllegalStateException}.
  */
-public final class Model implements AutoCloseable {
+public final class Model implements LanguageModel {
     private static final AtomicInteger ENGINE_IDS = new AtomicInteger();
 
     private final LlamaModelHandle handle;
@@ -164,6 +165,7 @@ public final class Model implements AutoCloseable {
     }
 
     /** Facts about the model and the context serving it. */
+    @Override
     public ModelInfo info() {
         return info;
     }
@@ -248,6 +250,7 @@ public final class Model implements AutoCloseable {
      *
      * @throws GenerationException when the callback, the sampler or llama.cpp failed
      */
+    @Override
     public GenerationResult generate(String prompt, TokenCallback callback) {
         return generate(GenerationRequest.of(prompt), callback);
     }
@@ -260,6 +263,7 @@ public final class Model implements AutoCloseable {
      * @throws PromptTooLongException when the prompt does not fit a sequence's context
      * @throws IllegalStateException when called from a token callback, or after close
      */
+    @Override
     public GenerationResult generate(GenerationRequest request, TokenCallback callback) {
         if (engine.isEngineThread()) {
             throw new IllegalStateException("generate() waits for the engine thread, so it cannot be called from a token "
@@ -275,6 +279,7 @@ public final class Model implements AutoCloseable {
      * @throws PromptTooLongException when the prompt does not fit a sequence's context
      * @throws IllegalStateException after close
      */
+    @Override
     public Generation submit(GenerationRequest request, TokenCallback callback) {
         return submit(request, callback, Demand.unbounded());
     }
@@ -290,6 +295,7 @@ public final class Model implements AutoCloseable {
      *     adapter was loaded for another model
      * @throws IllegalStateException after close
      */
+    @Override
     public Generation submit(GenerationRequest request, TokenCallback callback, Demand demand) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(callback, "callback");
@@ -396,6 +402,7 @@ public final class Model implements AutoCloseable {
      * @throws IllegalStateException after close
      * @throws RillException when llama.cpp cannot create the context
      */
+    @Override
     public Embedder embedder(EmbeddingOptions embeddingOptions) {
         Objects.requireNonNull(embeddingOptions, "embeddingOptions");
         synchronized (embedders) {
@@ -415,6 +422,7 @@ public final class Model implements AutoCloseable {
     }
 
     /** An embedder with {@link EmbeddingOptions#defaults()}. */
+    @Override
     public Embedder embedder() {
         return embedder(EmbeddingOptions.defaults());
     }
@@ -470,6 +478,7 @@ public final class Model implements AutoCloseable {
     }
 
     /** Whether {@link #close()} has run (or is running). */
+    @Override
     public boolean isClosed() {
         return handle.isClosed() || engine.isShutDown();
     }
