@@ -6,16 +6,16 @@ import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.rill.ChatResult;
+import dev.rill.Demand;
 import dev.rill.FinishReason;
 import dev.rill.GenerationRequest;
-import dev.rill.GenerationResult;
 import dev.rill.LanguageModel;
 import dev.rill.StreamToken;
 import dev.rill.langchain4j.internal.ChatRequests;
 import dev.rill.langchain4j.internal.ChatResponses;
+import dev.rill.langchain4j.internal.ChatRuns;
 import dev.rill.langchain4j.internal.ChatSettings;
-import dev.rill.langchain4j.internal.ReplyBuilder;
-import dev.rill.langchain4j.internal.ReplyParser;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -65,21 +65,14 @@ public final class RillChatModel implements ChatModel {
     @Override
     public ChatResponse doChat(ChatRequest request) {
         GenerationRequest generation = ChatRequests.toGeneration(settings.model(), settings.modelName(), request);
-        ReplyBuilder reply = new ReplyBuilder();
-        ReplyParser parser = ReplyParser.plainText();
         List<StreamToken> tokens = new ArrayList<>();
-        GenerationResult result = settings.model().generate(generation, (token, ignored) -> {
-            tokens.add(token);
-            if (!token.text().isEmpty()) {
-                parser.accept(token.text(), reply);
-            }
-        });
-        if (result.finishReason() == FinishReason.MODEL_CLOSED) {
-            throw new IllegalStateException("the model was closed after " + result.generatedTokens()
+        ChatResult result = ChatRuns.submit(settings.model(), generation, (token, ignored) -> tokens.add(token.token()),
+                Demand.unbounded()).awaitChat();
+        if (result.generation().finishReason() == FinishReason.MODEL_CLOSED) {
+            throw new IllegalStateException("the model was closed after " + result.generation().generatedTokens()
                     + " tokens of the reply");
         }
-        parser.finish(reply);
-        return ChatResponses.of(ChatResponses.newId(), settings.modelName(), reply, result, tokens);
+        return ChatResponses.of(ChatResponses.newId(), settings.modelName(), result, tokens);
     }
 
     @Override

@@ -10,7 +10,6 @@ import dev.rill.GenerationRequest;
 import dev.rill.LanguageModel;
 import dev.rill.langchain4j.internal.ChatRequests;
 import dev.rill.langchain4j.internal.ChatSettings;
-import dev.rill.langchain4j.internal.ReplyParser;
 import dev.rill.langchain4j.internal.StreamingReply;
 import java.util.List;
 
@@ -64,7 +63,7 @@ public final class RillStreamingChatModel implements StreamingChatModel {
     @Override
     public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
         GenerationRequest generation = ChatRequests.toGeneration(settings.model(), settings.modelName(), request);
-        StreamingReply.start(settings.model(), generation, ReplyParser.plainText(), settings.modelName(), handler);
+        StreamingReply.start(settings.model(), generation, settings.modelName(), handler);
     }
 
     @Override
