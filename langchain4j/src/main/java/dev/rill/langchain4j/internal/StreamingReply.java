@@ -32,7 +32,7 @@ import java.util.concurrent.CancellationException;
 /**
  * One streamed reply: takes the engine's chat tokens and hands what each adds to the handler: answer text as
  * partial responses, reasoning as partial thinking, pieces of tool calls as partial tool calls (each with its
- * call's index, id and name); when the generation ends, what the parser held back, each complete tool call, then
+ * call's index, id and name; blank pieces go out with the next); when the generation ends, what the parser held back, each complete tool call, then
  * the complete response, or an error.
  *
  * <p>Every handler call happens on the thread that delivers tokens (the model's engine thread): the request
@@ -48,6 +48,8 @@ public final class StreamingReply implements ChatCallback, StreamingHandle, Dema
     private final List<StreamToken> tokens = new ArrayList<>();
     /** Each tool call's first delta (it carries the id and name), by index. */
     private final Map<Integer, ToolCallDelta> calls = new HashMap<>();
+    /** Blank argument text held back, by call index, to go out with the call's next visible piece. */
+    private final Map<Integer, String> blanks = new HashMap<>();
     private final PartialResponseContext responseContext = new PartialResponseContext(this);
     private final PartialThinkingContext thinkingContext = new PartialThinkingContext(this);
     private final PartialToolCallContext toolCallContext = new PartialToolCallContext(this);
@@ -106,11 +108,22 @@ public final class StreamingReply implements ChatCallback, StreamingHandle, Dema
             if (piece.first()) {
                 calls.put(piece.index(), piece);
             }
-            if (first != null && !piece.arguments().isEmpty()) {
-                call(() -> handler.onPartialToolCall(PartialToolCall.builder().index(piece.index()).id(first.id())
-                        .name(first.name()).partialArguments(piece.arguments()).build(), toolCallContext));
+            if (first == null || piece.arguments().isEmpty()) {
+                continue;
             }
+            String arguments = blanks.getOrDefault(piece.index(), "") + piece.arguments();
+            if (arguments.isBlank()) {
+                blanks.put(piece.index(), arguments); // LangChain4j's partial calls carry visible text
+                continue;
+            }
+            blanks.remove(piece.index());
+            partialToolCall(piece.index(), first, arguments);
         }
+    }
+
+    private void partialToolCall(int index, ToolCallDelta first, String arguments) {
+        call(() -> handler.onPartialToolCall(PartialToolCall.builder().index(index).id(first.id())
+                .name(first.name()).partialArguments(arguments).build(), toolCallContext));
     }
 
     /** Runs a handler callback unless cancelled; what it throws goes to {@code onError}. */
@@ -147,6 +160,7 @@ public final class StreamingReply implements ChatCallback, StreamingHandle, Dema
 
     private void completed(ChatResult chat) {
         deliver(chat.tail());
+        blanks.forEach((index, arguments) -> partialToolCall(index, calls.get(index), arguments));
         for (int i = 0; i < chat.toolCalls().size(); i++) {
             CompleteToolCall complete = new CompleteToolCall(i, ChatResponses.request(chat.toolCalls().get(i)));
             call(() -> handler.onCompleteToolCall(complete));
