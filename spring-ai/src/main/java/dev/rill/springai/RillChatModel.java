@@ -1,23 +1,24 @@
 package dev.rill.springai;
 
+import dev.rill.ChatCallback;
+import dev.rill.ChatResult;
+import dev.rill.Demand;
 import dev.rill.FinishReason;
 import dev.rill.GenerationRequest;
-import dev.rill.GenerationResult;
 import dev.rill.LanguageModel;
 import dev.rill.ModelInfo;
-import dev.rill.TokenCallback;
-import dev.rill.reactor.ReactiveModel;
+import dev.rill.springai.internal.ChatRuns;
+import dev.rill.springai.internal.ChatStreams;
 import dev.rill.springai.internal.SpringRequests;
 import dev.rill.springai.internal.SpringResponses;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.ai.model.tool.ToolCallingChatOptions;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 
 /**
  * A Spring AI {@link ChatModel} (and so {@code StreamingChatModel}) that generates with a Rill
@@ -50,13 +51,11 @@ import reactor.core.publisher.Mono;
  */
 public final class RillChatModel implements ChatModel {
     private final LanguageModel model;
-    private final ReactiveModel reactive;
     private final String modelName;
-    private final ChatOptions defaults;
+    private final ToolCallingChatOptions defaults;
 
-    private RillChatModel(LanguageModel model, String modelName, ChatOptions defaults) {
+    private RillChatModel(LanguageModel model, String modelName, ToolCallingChatOptions defaults) {
         this.model = model;
-        this.reactive = ReactiveModel.of(model);
         this.modelName = modelName;
         this.defaults = defaults;
     }
@@ -69,9 +68,9 @@ public final class RillChatModel implements ChatModel {
     @Override
     public ChatResponse call(Prompt prompt) {
         GenerationRequest request = request(prompt);
-        GenerationResult result = model.generate(request, TokenCallback.ignore());
-        if (result.finishReason() == FinishReason.MODEL_CLOSED) {
-            throw new IllegalStateException("the model was closed after " + result.generatedTokens()
+        ChatResult result = ChatRuns.submit(model, request, ChatCallback.ignore(), Demand.unbounded()).awaitChat();
+        if (result.generation().finishReason() == FinishReason.MODEL_CLOSED) {
+            throw new IllegalStateException("the model was closed after " + result.generation().generatedTokens()
                     + " tokens of the reply");
         }
         return SpringResponses.complete(newId(), modelName, result);
@@ -79,15 +78,7 @@ public final class RillChatModel implements ChatModel {
 
     @Override
     public Flux<ChatResponse> stream(Prompt prompt) {
-        return Flux.defer(() -> {
-            GenerationRequest request = request(prompt);
-            String id = newId();
-            AtomicReference<GenerationResult> end = new AtomicReference<>();
-            return reactive.stream(request, end::set)
-                    .filter(token -> !token.text().isEmpty())
-                    .map(token -> SpringResponses.piece(id, modelName, token))
-                    .concatWith(Mono.fromSupplier(() -> SpringResponses.last(id, modelName, end.get())));
-        });
+        return Flux.defer(() -> ChatStreams.stream(model, request(prompt), newId(), modelName));
     }
 
     private GenerationRequest request(Prompt prompt) {
@@ -100,8 +91,9 @@ public final class RillChatModel implements ChatModel {
         return "rill-" + UUID.randomUUID();
     }
 
+    /** The default options, as {@link ToolCallingChatOptions} so that {@code ChatClient} can add tools. */
     @Override
-    public ChatOptions getOptions() {
+    public ToolCallingChatOptions getOptions() {
         return defaults;
     }
 
@@ -179,7 +171,8 @@ public final class RillChatModel implements ChatModel {
                 throw new IllegalStateException("model is not set");
             }
             String name = modelName != null ? modelName : defaultName(model.info());
-            ChatOptions options = defaults != null ? defaults : ChatOptions.builder().build();
+            ToolCallingChatOptions options = SpringRequests.toolCalling(defaults != null ? defaults
+                    : ChatOptions.builder().build());
             SpringRequests.check(options, name);
             return new RillChatModel(model, name, options);
         }
