@@ -39,15 +39,25 @@ import reactor.core.publisher.Flux;
  * {@code model} other than this model's name, and media in user messages, are refused with
  * {@link IllegalArgumentException}.
  *
- * <p><b>Streaming.</b> {@link #stream} is a cold {@code Flux<ChatResponse>}: one response per token that releases
- * text (its id, probability and logit in the generation's metadata), then one without text that carries the
- * finish reason ({@code STOP} or {@code LENGTH}) and the usage. A token is decoded only when the subscriber has
- * asked for a response: demand drives the engine (see {@link ReactiveModel}); cancelling ends the generation at
- * the engine's next step. Signals arrive on the model's engine thread: move slow work elsewhere with
- * {@code publishOn}.
+ * <p><b>Tools.</b> The tools of the options' {@code ToolCallback}s ({@link ToolCallingChatOptions}, which
+ * {@link #getOptions()} returns so that {@code ChatClient} can add them) are offered to the model through its chat
+ * template; on an in-process {@link dev.rill.Model} its calls are parsed from the output (their argument JSON held
+ * to each tool's schema by a grammar) and returned as the {@code AssistantMessage}'s tool calls with finish reason
+ * {@code TOOL_CALLS}; tool results ({@code ToolResponseMessage}) go back as tool messages. As Spring AI 2.0's own
+ * chat models do, this model does not run the tools itself: {@code ChatClient}'s {@code ToolCallingAdvisor} (or a
+ * loop of your own over a {@code ToolCallingManager}) runs them and calls the model again.
  *
- * <p><b>Not there yet.</b> Tool calling: the model's tool calls are not parsed from its output, so no tool
- * callbacks run. Responses carry the reply's text only.
+ * <p><b>Thinking.</b> A reasoning model's thinking ({@code <think>...</think>}, ...) is kept out of the text and
+ * put in the {@code AssistantMessage}'s metadata under {@code "thinking"}.
+ *
+ * <p><b>Streaming.</b> {@link #stream} is a cold {@code Flux<ChatResponse>}: one response per token that adds
+ * answer text or thinking (its id, probability and logit in the generation's metadata; markers and the text of
+ * tool calls add neither), then one without text that carries the complete tool calls, the finish reason
+ * ({@code STOP}, {@code TOOL_CALLS} or {@code LENGTH}) and the usage. A token is decoded only when the subscriber
+ * has asked for a response: demand drives the engine; cancelling ends the generation at the engine's next step.
+ * Signals arrive on the model's engine thread: move slow work elsewhere with {@code publishOn}.
+ *
+ * <p>On a {@link LanguageModel} other than an in-process {@code Model} the whole text is the answer.
  */
 public final class RillChatModel implements ChatModel {
     private final LanguageModel model;
