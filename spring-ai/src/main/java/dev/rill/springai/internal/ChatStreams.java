@@ -8,7 +8,6 @@ import dev.rill.GenerationRequest;
 import dev.rill.GenerationResult;
 import dev.rill.LanguageModel;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.ai.chat.model.ChatResponse;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
@@ -31,7 +30,6 @@ public final class ChatStreams {
     private static void start(LanguageModel model, GenerationRequest request, String id, String modelName,
                               FluxSink<ChatResponse> sink) {
         Demand demand = () -> sink.requestedFromDownstream() > 0 && !sink.isCancelled();
-        AtomicReference<ChatGeneration> started = new AtomicReference<>();
         ChatGeneration generation;
         try {
             generation = ChatRuns.submit(model, request, (token, running) -> {
@@ -44,7 +42,6 @@ public final class ChatStreams {
             sink.error(e);
             return;
         }
-        started.set(generation);
         sink.onRequest(n -> generation.demandChanged());
         sink.onCancel(generation::cancel);
         generation.chatResult().thenAccept(chat -> ended(model, chat, id, modelName, sink));
