@@ -3,6 +3,7 @@ package dev.rill;
 import dev.rill.internal.chat.ChatOutput;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.concurrent.TimeoutException;
 
 /** A chat generation's handle: the engine's {@link Generation} and the parsed result made from its end. */
@@ -11,12 +12,17 @@ final class ChatHandle implements ChatGeneration {
     private final ParsedFuture parsed;
 
     ChatHandle(Generation generation, ChatOutput output) {
+        this(generation, output::finish);
+    }
+
+    /** A handle whose parsed result {@code finisher} makes from the generation's result, once. */
+    ChatHandle(Generation generation, Function<GenerationResult, ChatResult> finisher) {
         this.generation = generation;
         this.parsed = new ParsedFuture(generation);
         generation.result().whenComplete((result, failure) -> {
             if (result != null) {
                 try {
-                    parsed.complete(output.finish(result));
+                    parsed.complete(finisher.apply(result));
                 } catch (RuntimeException e) {
                     parsed.completeExceptionally(e);
                 }

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * A conversation with a model that keeps its KV cells between turns, so each turn evaluates only what is new.
@@ -90,7 +91,7 @@ public final class ChatSession implements AutoCloseable {
     /** The builder's options, fixed when the session opens. */
     private record Settings(String system, String template, Map<String, Object> variables, List<ToolDefinition> tools,
                             int maxTokens, Sampler sampler, Long seed, List<String> stops, AdapterSet adapters,
-                            ContextPolicy policy) {
+                            ContextPolicy policy, ToolChoice toolChoice, int reasoningBudget) {
     }
 
     private ChatSession(Model model, Settings options, List<ChatMessage> messages) {
@@ -138,18 +139,83 @@ public final class ChatSession implements AutoCloseable {
             next.add(message);
             int[] tokens = fit(next);
             List<ChatMessage> sent = List.copyOf(next);
-            GenerationRequest.Builder request = GenerationRequest.builder(Prompt.tokens(tokens))
-                    .maxTokens(options.maxTokens()).stop(options.stops()).adapters(options.adapters());
-            if (options.sampler() != null) {
-                request.sampler(options.sampler());
-            }
-            if (options.seed() != null) {
-                request.seed(options.seed());
-            }
-            running = NativeErrors.calling(() -> engine.submit(request.build(), callback, demand, slot,
-                    result -> ended(sent, result)));
+            GenerationRequest request = requestBuilder(Prompt.tokens(tokens)).build();
+            running = NativeErrors.calling(() -> engine.submit(request, callback, demand, slot,
+                    result -> ended(sent, result, null)));
             return running;
         }
+    }
+
+    /**
+     * Sends a user message and waits for the reply parsed into answer, reasoning and tool calls; see
+     * {@link #submitChat(ChatMessage, ChatCallback, Demand)}.
+     */
+    public ChatResult chat(String userMessage, ChatCallback callback) {
+        return submitChat(ChatMessage.user(userMessage), callback, Demand.unbounded()).awaitChat();
+    }
+
+    /**
+     * Starts a turn whose reply is parsed as it streams, as {@link Model#submitChat} parses one: each token reaches
+     * {@code callback} with its channel (answer, reasoning, tool call, markup) and what it added; the result has the
+     * answer, the reasoning and the complete tool calls, with {@link FinishReason#TOOL_CALLS} when the model called
+     * tools (the session's {@link Builder#tools tools}, under its {@link Builder#toolChoice tool choice}). Answer a
+     * call by sending {@link ChatMessage#tool} as the next turn's message. A turn that ends normally adds
+     * {@code message} and the reply to the conversation, the reply as an assistant message with its answer and its
+     * calls (the reasoning is left out, as chat templates leave it out of earlier turns). Otherwise as
+     * {@link #submit(ChatMessage, TokenCallback, Demand)}.
+     *
+     * @throws IllegalArgumentException when the tools' schemas cannot become a grammar, or the session's sampler is a
+     *     {@link Grammar} while tool calls are on
+     */
+    public ChatGeneration submitChat(ChatMessage message, ChatCallback callback, Demand demand) {
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(callback, "callback");
+        Objects.requireNonNull(demand, "demand");
+        synchronized (lock) {
+            checkUsable();
+            if (running != null && !running.isDone()) {
+                throw new IllegalStateException("a turn is running; wait for it (or cancel it) before the next");
+            }
+            List<ChatMessage> next = new ArrayList<>(messages);
+            next.add(message);
+            int[] tokens = fit(next);
+            List<ChatMessage> sent = List.copyOf(next);
+            GenerationRequest.Builder chatRequest = requestBuilder(chatPrompt(sent))
+                    .toolChoice(options.toolChoice());
+            if (options.reasoningBudget() >= 0) {
+                chatRequest.reasoningBudget(options.reasoningBudget());
+            }
+            GenerationRequest parsed = chatRequest.build();
+            Model.ChatRun run = model.chatRun(parsed, chatPrompt(sent));
+            ChatResult[] result = new ChatResult[1]; // made once, on the engine thread, before the turn ends
+            Function<GenerationResult, ChatResult> finish = generated -> {
+                synchronized (result) {
+                    if (result[0] == null) {
+                        result[0] = run.output().finish(generated);
+                    }
+                    return result[0];
+                }
+            };
+            GenerationRequest tokensRequest = requestBuilder(Prompt.tokens(tokens)).build().withSampler(run.sampler());
+            Generation generation = NativeErrors.calling(() -> engine.submit(tokensRequest,
+                    (token, g) -> callback.onToken(run.output().onToken(token), g), demand, slot,
+                    generated -> ended(sent, generated, finish.apply(generated))));
+            running = generation;
+            return new ChatHandle(generation, finish);
+        }
+    }
+
+    /** A request for a turn with the session's reply settings. */
+    private GenerationRequest.Builder requestBuilder(Prompt prompt) {
+        GenerationRequest.Builder request = GenerationRequest.builder(prompt)
+                .maxTokens(options.maxTokens()).stop(options.stops()).adapters(options.adapters());
+        if (options.sampler() != null) {
+            request.sampler(options.sampler());
+        }
+        if (options.seed() != null) {
+            request.seed(options.seed());
+        }
+        return request;
     }
 
     /**
@@ -191,6 +257,12 @@ public final class ChatSession implements AutoCloseable {
     }
 
     private int[] tokenize(List<ChatMessage> conversation) {
+        Prompt.Chat prompt = chatPrompt(conversation);
+        return NativeErrors.calling(() -> ChatTemplates.tokenize(model.handle(), prompt));
+    }
+
+    /** {@code conversation} as the session's template, variables and tools render it. */
+    private Prompt.Chat chatPrompt(List<ChatMessage> conversation) {
         Prompt.ChatBuilder chat = Prompt.chatBuilder(conversation);
         if (options.template() != null) {
             chat.template(options.template());
@@ -199,17 +271,22 @@ public final class ChatSession implements AutoCloseable {
         if (!options.tools().isEmpty()) {
             chat.tools(options.tools());
         }
-        Prompt.Chat prompt = chat.build();
-        return NativeErrors.calling(() -> ChatTemplates.tokenize(model.handle(), prompt));
+        return chat.build();
     }
 
-    /** On the engine thread, before the turn's result is visible: commits the turn, or not. */
-    private void ended(List<ChatMessage> sent, GenerationResult result) {
+    /**
+     * On the engine thread, before the turn's result is visible: commits the turn, or not.
+     *
+     * @param parsed the reply parsed into answer and calls, for a turn of {@link #submitChat}; null otherwise
+     */
+    private void ended(List<ChatMessage> sent, GenerationResult result, ChatResult parsed) {
         synchronized (lock) {
             switch (result.finishReason()) {
-                case END_OF_SEQUENCE, STOP_STRING, MAX_TOKENS, CONTEXT_FULL -> {
+                case END_OF_SEQUENCE, STOP_STRING, MAX_TOKENS, CONTEXT_FULL, TOOL_CALLS -> {
                     List<ChatMessage> next = new ArrayList<>(sent);
-                    next.add(ChatMessage.assistant(result.text()));
+                    next.add(parsed == null ? ChatMessage.assistant(result.text())
+                            : parsed.toolCalls().isEmpty() ? ChatMessage.assistant(parsed.content())
+                            : ChatMessage.assistant(parsed.content(), parsed.toolCalls()));
                     messages = List.copyOf(next);
                 }
                 case MODEL_CLOSED -> broken = true;
@@ -364,6 +441,8 @@ public final class ChatSession implements AutoCloseable {
         private AdapterSet adapters = AdapterSet.none();
         private boolean adaptersSet;
         private ContextPolicy policy;
+        private ToolChoice toolChoice;
+        private Integer reasoningBudget;
 
         private Builder(Model model) {
             this.model = Objects.requireNonNull(model, "model");
@@ -474,6 +553,23 @@ public final class ChatSession implements AutoCloseable {
             return this;
         }
 
+        /** Whether and which of the {@link #tools} a {@link ChatSession#submitChat} turn calls; default auto. */
+        public Builder toolChoice(ToolChoice toolChoice) {
+            once(this.toolChoice, "toolChoice");
+            this.toolChoice = Objects.requireNonNull(toolChoice, "toolChoice");
+            return this;
+        }
+
+        /** Most tokens of thinking per {@link ChatSession#submitChat} reply (0: none); default no limit. */
+        public Builder reasoningBudget(int tokens) {
+            once(this.reasoningBudget, "reasoningBudget");
+            if (tokens < 0) {
+                throw new IllegalArgumentException("reasoningBudget must be at least 0, was " + tokens);
+            }
+            this.reasoningBudget = tokens;
+            return this;
+        }
+
         /** What a turn does when the conversation no longer fits; default {@link ContextPolicy#REFUSE}. */
         public Builder contextPolicy(ContextPolicy policy) {
             once(this.policy, "contextPolicy");
@@ -557,7 +653,8 @@ public final class ChatSession implements AutoCloseable {
                 throw new IllegalStateException("the model " + model.info().path() + " is closed");
             }
             return new Settings(system, template, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(variables)), tools, maxTokens, sampler, seed,
-                    List.copyOf(stops), adapters, policy == null ? ContextPolicy.REFUSE : policy);
+                    List.copyOf(stops), adapters, policy == null ? ContextPolicy.REFUSE : policy,
+                    toolChoice == null ? ToolChoice.auto() : toolChoice, reasoningBudget == null ? -1 : reasoningBudget);
         }
 
         private static void once(Object current, String name) {

@@ -354,6 +354,23 @@ public final class Model implements LanguageModel {
             throw new IllegalArgumentException("submitChat needs a chat prompt (Prompt.chat or Prompt.chatBuilder), "
                     + "not " + request.prompt().getClass().getSimpleName());
         }
+        ChatRun run = chatRun(request, chat);
+        Generation generation = submit(request.withSampler(run.sampler()),
+                (token, running) -> callback.onToken(run.output().onToken(token), running), demand);
+        return new ChatHandle(generation, run.output());
+    }
+
+    /** What parses and steers one chat generation: its sampler (tool-call grammar, reasoning budget) and its output. */
+    record ChatRun(ChatSampler sampler, ChatOutput output) {
+    }
+
+    /**
+     * The sampler and output parser of a chat generation of {@code chat} with {@code request}'s sampler, tool
+     * choice, format and reasoning budget; shared by {@link #submitChat} and {@link ChatSession}.
+     *
+     * @throws IllegalArgumentException as {@link #submitChat(GenerationRequest, ChatCallback, Demand)} says
+     */
+    ChatRun chatRun(GenerationRequest request, Prompt.Chat chat) {
         boolean calls = !chat.tools().isEmpty() && !(request.toolChoice() instanceof ToolChoice.None);
         if (request.sampler() instanceof Grammar grammar) {
             grammar.checkModel(this);
@@ -377,10 +394,7 @@ public final class Model implements LanguageModel {
         ChatSampler sampler = new ChatSampler(handle, request.sampler(), syntax, grammar, force,
                 request.reasoningBudget());
         long idSeed = request.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong());
-        ChatOutput output = new ChatOutput(syntax, markerTokens(syntax.markers()), idSeed);
-        Generation generation = submit(request.withSampler(sampler),
-                (token, running) -> callback.onToken(output.onToken(token), running), demand);
-        return new ChatHandle(generation, output);
+        return new ChatRun(sampler, new ChatOutput(syntax, markerTokens(syntax.markers()), idSeed));
     }
 
     /** The special tokens (text hidden from the stream) whose text is one of {@code markers}. */

@@ -41,7 +41,7 @@ import java.util.zip.CRC32C;
  */
 public record SessionState(ModelIdentity identity, int[] tokens, List<Message> messages, byte[] kv) {
     private static final byte[] MAGIC = "RILLSESS".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 1;
+    static final int VERSION = 1;
     /** Bytes hashed at each end of the model file. */
     private static final int HASHED_BYTES = 4 << 20;
     private static final int MAX_MESSAGES = 1 << 20;
