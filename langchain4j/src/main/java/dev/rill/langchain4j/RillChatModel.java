@@ -6,16 +6,16 @@ import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.rill.ChatResult;
+import dev.rill.Demand;
 import dev.rill.FinishReason;
 import dev.rill.GenerationRequest;
-import dev.rill.GenerationResult;
 import dev.rill.LanguageModel;
 import dev.rill.StreamToken;
 import dev.rill.langchain4j.internal.ChatRequests;
 import dev.rill.langchain4j.internal.ChatResponses;
+import dev.rill.langchain4j.internal.ChatRuns;
 import dev.rill.langchain4j.internal.ChatSettings;
-import dev.rill.langchain4j.internal.ReplyBuilder;
-import dev.rill.langchain4j.internal.ReplyParser;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,20 +32,23 @@ import java.util.List;
  * String answer = chat.chat("Why is the sky blue?");
  * }</pre>
  *
- * <p><b>Requests.</b> The conversation is rendered with the model's chat template, tools included
- * ({@link ChatRequestParameters#toolSpecifications()}, left out under {@code ToolChoice.NONE}). Sampling
- * parameters map as {@link RillChatRequestParameters} describes; a JSON response format, with or without a
- * schema, constrains the output with a {@link dev.rill.Grammar} (in-process models only). Refused with
- * LangChain4j's {@code UnsupportedFeatureException}: another {@code modelName} than this model's,
- * {@code ToolChoice.REQUIRED}, and content other than text (images, audio, ...).
+ * <p><b>Requests.</b> The conversation is rendered with the model's chat template, tools and tool results included
+ * ({@link ChatRequestParameters#toolSpecifications()}, left out under {@code ToolChoice.NONE};
+ * {@code ToolExecutionResultMessage}s become tool messages). {@code ToolChoice.AUTO} lets the model decide,
+ * {@code REQUIRED} makes the answer a call (to the one tool when only one is offered), and
+ * {@link RillChatRequestParameters.Builder#toolName} names the tool to call. Sampling parameters map as
+ * {@link RillChatRequestParameters} describes; a JSON response format, with or without a schema, constrains the
+ * output with a {@link dev.rill.Grammar} (in-process models only). Refused with LangChain4j's
+ * {@code UnsupportedFeatureException}: another {@code modelName} than this model's, a JSON response format together
+ * with tools, and content other than text (images, audio, ...).
  *
- * <p><b>Responses.</b> The text, the token usage (prompt and generated tokens), the finish reason ({@code STOP}
- * for an end-of-sequence token or a stop sequence, {@code LENGTH} at {@code maxOutputTokens} or a full context) and
- * {@link RillChatResponseMetadata} with every token's id, text, probability and logit.
- *
- * <p><b>Not there yet.</b> Tool calls in the model's output are not parsed into {@code ToolExecutionRequest}s
- * (nor reasoning into {@code thinking}): the reply's whole text is the answer. The parsing plugs in behind the
- * same classes once Rill's core provides it.
+ * <p><b>Responses.</b> On an in-process {@link dev.rill.Model} the output is parsed in the model's chat format
+ * ({@link dev.rill.Model#submitChat}): the answer is the text, the reasoning ({@code <think>...</think>}, ...) the
+ * {@code thinking}, and each tool call a {@code ToolExecutionRequest} (id, name, argument JSON held to the tool's
+ * schema by a grammar), with finish reason {@code TOOL_EXECUTION}. Otherwise the finish reason is {@code STOP} for an
+ * end-of-sequence token or a stop sequence, {@code LENGTH} at {@code maxOutputTokens} or a full context. The token
+ * usage (prompt and generated tokens) and {@link RillChatResponseMetadata} with every token's id, text, probability
+ * and logit come with every response. On another {@link LanguageModel} the whole text is the answer.
  *
  * <p>Thread-safe: concurrent calls run as concurrent sequences of the model. Closing is the model's business:
  * this class holds nothing of its own.
@@ -65,21 +68,14 @@ public final class RillChatModel implements ChatModel {
     @Override
     public ChatResponse doChat(ChatRequest request) {
         GenerationRequest generation = ChatRequests.toGeneration(settings.model(), settings.modelName(), request);
-        ReplyBuilder reply = new ReplyBuilder();
-        ReplyParser parser = ReplyParser.plainText();
         List<StreamToken> tokens = new ArrayList<>();
-        GenerationResult result = settings.model().generate(generation, (token, ignored) -> {
-            tokens.add(token);
-            if (!token.text().isEmpty()) {
-                parser.accept(token.text(), reply);
-            }
-        });
-        if (result.finishReason() == FinishReason.MODEL_CLOSED) {
-            throw new IllegalStateException("the model was closed after " + result.generatedTokens()
+        ChatResult result = ChatRuns.submit(settings.model(), generation, (token, ignored) -> tokens.add(token.token()),
+                Demand.unbounded()).awaitChat();
+        if (result.generation().finishReason() == FinishReason.MODEL_CLOSED) {
+            throw new IllegalStateException("the model was closed after " + result.generation().generatedTokens()
                     + " tokens of the reply");
         }
-        parser.finish(reply);
-        return ChatResponses.of(ChatResponses.newId(), settings.modelName(), reply, result, tokens);
+        return ChatResponses.of(ChatResponses.newId(), settings.modelName(), result, tokens);
     }
 
     @Override

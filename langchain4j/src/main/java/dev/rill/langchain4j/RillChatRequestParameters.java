@@ -5,7 +5,8 @@ import dev.langchain4j.model.chat.request.DefaultChatRequestParameters;
 import java.util.Objects;
 
 /**
- * LangChain4j's common request parameters plus Rill's own: the sampler's {@code seed} and {@code minP}. Use it
+ * LangChain4j's common request parameters plus Rill's own: the sampler's {@code seed} and {@code minP}, the one
+ * tool a reply must call ({@code toolName}) and a limit on the model's thinking ({@code reasoningBudget}). Use it
  * as a chat model's default parameters or as a request's; merging keeps Rill's parameters on either side.
  *
  * <p>How the common parameters map onto Rill: no sampling parameter at all means greedy decoding; otherwise
@@ -17,11 +18,31 @@ import java.util.Objects;
 public final class RillChatRequestParameters extends DefaultChatRequestParameters {
     private final Long seed;
     private final Double minP;
+    private final String toolName;
+    private final Integer reasoningBudget;
 
     private RillChatRequestParameters(Builder builder) {
         super(builder);
         this.seed = builder.seed;
         this.minP = builder.minP;
+        this.toolName = builder.toolName;
+        this.reasoningBudget = builder.reasoningBudget;
+    }
+
+    /**
+     * The tool the reply must call (one of the request's tool specifications), or null: the reply calls it whatever
+     * the {@code toolChoice} (Rill's {@code ToolChoice.named}).
+     */
+    public String toolName() {
+        return toolName;
+    }
+
+    /**
+     * The most tokens the model may think for before Rill closes its reasoning and it answers, or null for no
+     * limit; 0 turns thinking off.
+     */
+    public Integer reasoningBudget() {
+        return reasoningBudget;
     }
 
     /** The sampler's seed, or null for a random one (the response's metadata reports the one used). */
@@ -47,17 +68,19 @@ public final class RillChatRequestParameters extends DefaultChatRequestParameter
     @Override
     public boolean equals(Object o) {
         return o instanceof RillChatRequestParameters other && super.equals(other) && Objects.equals(seed, other.seed)
-                && Objects.equals(minP, other.minP);
+                && Objects.equals(minP, other.minP) && Objects.equals(toolName, other.toolName)
+                && Objects.equals(reasoningBudget, other.reasoningBudget);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), seed, minP);
+        return Objects.hash(super.hashCode(), seed, minP, toolName, reasoningBudget);
     }
 
     @Override
     public String toString() {
-        return "RillChatRequestParameters{" + super.toString() + ", seed=" + seed + ", minP=" + minP + '}';
+        return "RillChatRequestParameters{" + super.toString() + ", seed=" + seed + ", minP=" + minP + ", toolName=" + toolName
+                + ", reasoningBudget=" + reasoningBudget + '}';
     }
 
     /** A builder with nothing set. */
@@ -69,6 +92,8 @@ public final class RillChatRequestParameters extends DefaultChatRequestParameter
     public static final class Builder extends DefaultChatRequestParameters.Builder<Builder> {
         private Long seed;
         private Double minP;
+        private String toolName;
+        private Integer reasoningBudget;
 
         private Builder() {
         }
@@ -79,6 +104,8 @@ public final class RillChatRequestParameters extends DefaultChatRequestParameter
             if (parameters instanceof RillChatRequestParameters rill) {
                 seed(rill.seed != null ? rill.seed : seed);
                 minP(rill.minP != null ? rill.minP : minP);
+                toolName(rill.toolName != null ? rill.toolName : toolName);
+                reasoningBudget(rill.reasoningBudget != null ? rill.reasoningBudget : reasoningBudget);
             }
             return this;
         }
@@ -99,6 +126,32 @@ public final class RillChatRequestParameters extends DefaultChatRequestParameter
                 throw new IllegalArgumentException("minP must be in (0, 1], was " + minP);
             }
             this.minP = minP;
+            return this;
+        }
+
+        /**
+         * The tool the reply must call; null for none.
+         *
+         * @throws IllegalArgumentException for a blank name
+         */
+        public Builder toolName(String toolName) {
+            if (toolName != null && toolName.isBlank()) {
+                throw new IllegalArgumentException("toolName must not be blank");
+            }
+            this.toolName = toolName;
+            return this;
+        }
+
+        /**
+         * The most tokens of thinking; null for no limit, 0 for none.
+         *
+         * @throws IllegalArgumentException for a negative budget
+         */
+        public Builder reasoningBudget(Integer reasoningBudget) {
+            if (reasoningBudget != null && reasoningBudget < 0) {
+                throw new IllegalArgumentException("reasoningBudget must not be negative, was " + reasoningBudget);
+            }
+            this.reasoningBudget = reasoningBudget;
             return this;
         }
 

@@ -10,13 +10,12 @@ import dev.rill.GenerationRequest;
 import dev.rill.LanguageModel;
 import dev.rill.langchain4j.internal.ChatRequests;
 import dev.rill.langchain4j.internal.ChatSettings;
-import dev.rill.langchain4j.internal.ReplyParser;
 import dev.rill.langchain4j.internal.StreamingReply;
 import java.util.List;
 
 /**
- * A LangChain4j {@link StreamingChatModel} that generates with a Rill {@link LanguageModel}: each token's text
- * reaches the handler as a partial response as soon as it is sampled.
+ * A LangChain4j {@link StreamingChatModel} that generates with a Rill {@link LanguageModel}: what each token adds
+ * to the answer, the reasoning or a tool call reaches the handler as soon as it is sampled.
  *
  * <pre>{@code
  * StreamingChatModel chat = RillStreamingChatModel.builder().model(model).build();
@@ -45,8 +44,11 @@ import java.util.List;
  * {@code onCompleteResponse} goes to {@code onError} (and the listeners' {@code onError}) and the stream goes
  * on; one thrown by {@code onError} is dropped.
  *
- * <p><b>Not there yet.</b> {@code onPartialThinking}, {@code onPartialToolCall} and {@code onCompleteToolCall} are
- * wired but not called: tool calls and reasoning in the output are not parsed yet, so all text arrives as
+ * <p><b>What arrives.</b> Answer text through {@code onPartialResponse}, reasoning through
+ * {@code onPartialThinking}, the argument JSON of each tool call through {@code onPartialToolCall} as it forms
+ * (with the call's index, id and name), then, when the reply ends, {@code onCompleteToolCall} for each complete
+ * call and {@code onCompleteResponse}. Markers of the model's format ({@code <tool_call>}, {@code <think>}) reach
+ * none of them. On a {@link LanguageModel} other than an in-process {@link dev.rill.Model} all text arrives as
  * partial responses.
  */
 public final class RillStreamingChatModel implements StreamingChatModel {
@@ -64,7 +66,7 @@ public final class RillStreamingChatModel implements StreamingChatModel {
     @Override
     public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
         GenerationRequest generation = ChatRequests.toGeneration(settings.model(), settings.modelName(), request);
-        StreamingReply.start(settings.model(), generation, ReplyParser.plainText(), settings.modelName(), handler);
+        StreamingReply.start(settings.model(), generation, settings.modelName(), handler);
     }
 
     @Override

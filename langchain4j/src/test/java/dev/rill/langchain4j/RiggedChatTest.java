@@ -280,10 +280,12 @@ class RiggedChatTest {
                 .messages(UserMessage.from("hi")).parameters(ChatRequestParameters.builder().modelName("gpt-4o")
                         .build()).build()));
         assertTrue(otherModel.getMessage().contains("gpt-4o"), otherModel.getMessage());
-        assertThrows(UnsupportedFeatureException.class, () -> chat.chat(ChatRequest.builder()
+        var jsonWithTools = assertThrows(UnsupportedFeatureException.class, () -> chat.chat(ChatRequest.builder()
                 .messages(UserMessage.from("hi")).parameters(ChatRequestParameters.builder()
                         .toolSpecifications(ToolSpecification.builder().name("f").build())
-                        .toolChoice(ToolChoice.REQUIRED).build()).build()));
+                        .responseFormat(ResponseFormat.JSON).build()).build()));
+        assertTrue(jsonWithTools.getMessage().contains("JSON response format together with tools"),
+                jsonWithTools.getMessage());
         // The model is fine afterwards.
         assertEquals("ab", chat.chat(ChatRequest.builder().messages(UserMessage.from("hi"))
                 .parameters(ChatRequestParameters.builder().maxOutputTokens(2).build()).build()).aiMessage().text());

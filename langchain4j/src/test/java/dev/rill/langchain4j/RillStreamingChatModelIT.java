@@ -1,14 +1,20 @@
 package dev.rill.langchain4j;
 
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.argThat;
+import static org.mockito.Mockito.atLeastOnce;
+
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.common.AbstractStreamingChatModelIT;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.request.DefaultChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponseMetadata;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.rill.Model;
 import java.util.List;
 import java.util.Map;
+import org.mockito.InOrder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -22,10 +28,18 @@ class RillStreamingChatModelIT extends AbstractStreamingChatModelIT {
     static final Map<String, String> NOT_RUN = SuiteCases.streaming();
 
     private final Model model = Fixtures.plusOneChat();
+    private final Model toolModel = Fixtures.callsTool();
 
     @AfterAll
     void close() {
         model.close();
+        toolModel.close();
+    }
+
+    /** The tool cases run on a model that calls a tool with "Munich" and answers "SUN" to its result. */
+    @Override
+    protected List<StreamingChatModel> modelsSupportingTools() {
+        return List.of(Fixtures.streamingModel(toolModel, DefaultChatRequestParameters.EMPTY));
     }
 
     @Override
@@ -49,13 +63,21 @@ class RillStreamingChatModelIT extends AbstractStreamingChatModelIT {
     }
 
     @Override
+    protected void verifyToolCallbacks(StreamingChatResponseHandler handler, InOrder io, String id) {
+        io.verify(handler, atLeastOnce()).onPartialToolCall(argThat(call -> call.index() == 0
+                && id.equals(call.id())), any());
+        io.verify(handler).onCompleteToolCall(argThat(call -> call.index() == 0
+                && id.equals(call.toolExecutionRequest().id())));
+    }
+
+    @Override
     protected boolean supportsModelNameParameter() {
         return false;
     }
 
     @Override
-    protected boolean supportsToolChoiceRequired() {
-        return false;
+    protected boolean supportsToolsAndJsonResponseFormatWithSchema() {
+        return false; // refused: the calls' grammar and the answer's cannot both hold one reply
     }
 
     @Override

@@ -7,8 +7,8 @@ import java.util.Map;
 final class SuiteCases {
     private static final String CAPITAL = "asks for the capital of Germany and expects 'Berlin': needs an instruct "
             + "model's knowledge";
-    private static final String TOOLS = "needs an instruct model that decides to call a tool, and the parsing of "
-            + "tool calls from the output, which Rill's core does not offer yet";
+    private static final String TOOLS = "the rigged tool model (Fixtures.CALLS_TOOL) picks each token from the one "
+            + "before it, so it writes one kind of call and one answer ('SUN'); ";
 
     private SuiteCases() {
     }
@@ -25,10 +25,14 @@ final class SuiteCases {
                 + "so that the stop sequence cuts it; stop sequences are checked in RiggedChatTest");
         cases.put("should_respect_stopSequences_in_default_model_parameters", "as "
                 + "should_respect_stopSequences_in_chat_request");
-        cases.put("should_execute_a_tool_then_answer", TOOLS);
-        cases.put("should_execute_a_tool_without_arguments_then_answer", TOOLS);
-        cases.put("should_execute_multiple_tools_in_parallel_then_answer", TOOLS);
-        cases.put("should_execute_a_tool_then_answer_respecting_JSON_response_format_with_schema", TOOLS);
+        cases.put("should_execute_a_tool_without_arguments_then_answer", TOOLS + "this case expects the answer to "
+                + "repeat the tool's result '10:14', and its arguments '{}' in one partial call (they stream token by "
+                + "token); a call without arguments is checked in AiServicesToolsTest");
+        cases.put("should_execute_multiple_tools_in_parallel_then_answer", TOOLS + "this case needs two calls "
+                + "with different arguments in one reply");
+        cases.put("should_force_LLM_to_execute_any_tool", TOOLS + "with two tools required it takes the name "
+                + "with the lowest token id, 'add_two_numbers', where this case expects the weather tool; "
+                + "REQUIRED with several tools is checked in ToolCallsTest");
         cases.put("should_respect_JSON_response_format", "expects {\"city\": \"Berlin\"}: needs an instruct "
                 + "model's knowledge; the grammar's constraint is checked in RiggedChatTest");
         cases.put("should_respect_JSON_response_format_with_schema", "as should_respect_JSON_response_format");

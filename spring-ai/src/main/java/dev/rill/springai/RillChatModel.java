@@ -1,23 +1,24 @@
 package dev.rill.springai;
 
+import dev.rill.ChatCallback;
+import dev.rill.ChatResult;
+import dev.rill.Demand;
 import dev.rill.FinishReason;
 import dev.rill.GenerationRequest;
-import dev.rill.GenerationResult;
 import dev.rill.LanguageModel;
 import dev.rill.ModelInfo;
-import dev.rill.TokenCallback;
-import dev.rill.reactor.ReactiveModel;
+import dev.rill.springai.internal.ChatRuns;
+import dev.rill.springai.internal.ChatStreams;
 import dev.rill.springai.internal.SpringRequests;
 import dev.rill.springai.internal.SpringResponses;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.ai.chat.model.ChatModel;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.ai.model.tool.ToolCallingChatOptions;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 
 /**
  * A Spring AI {@link ChatModel} (and so {@code StreamingChatModel}) that generates with a Rill
@@ -38,25 +39,33 @@ import reactor.core.publisher.Mono;
  * {@code model} other than this model's name, and media in user messages, are refused with
  * {@link IllegalArgumentException}.
  *
- * <p><b>Streaming.</b> {@link #stream} is a cold {@code Flux<ChatResponse>}: one response per token that releases
- * text (its id, probability and logit in the generation's metadata), then one without text that carries the
- * finish reason ({@code STOP} or {@code LENGTH}) and the usage. A token is decoded only when the subscriber has
- * asked for a response: demand drives the engine (see {@link ReactiveModel}); cancelling ends the generation at
- * the engine's next step. Signals arrive on the model's engine thread: move slow work elsewhere with
- * {@code publishOn}.
+ * <p><b>Tools.</b> The tools of the options' {@code ToolCallback}s ({@link ToolCallingChatOptions}, which
+ * {@link #getOptions()} returns so that {@code ChatClient} can add them) are offered to the model through its chat
+ * template; on an in-process {@link dev.rill.Model} its calls are parsed from the output (their argument JSON held
+ * to each tool's schema by a grammar) and returned as the {@code AssistantMessage}'s tool calls with finish reason
+ * {@code TOOL_CALLS}; tool results ({@code ToolResponseMessage}) go back as tool messages. As Spring AI 2.0's own
+ * chat models do, this model does not run the tools itself: {@code ChatClient}'s {@code ToolCallingAdvisor} (or a
+ * loop of your own over a {@code ToolCallingManager}) runs them and calls the model again.
  *
- * <p><b>Not there yet.</b> Tool calling: the model's tool calls are not parsed from its output, so no tool
- * callbacks run. Responses carry the reply's text only.
+ * <p><b>Thinking.</b> A reasoning model's thinking ({@code <think>...</think>}, ...) is kept out of the text and
+ * put in the {@code AssistantMessage}'s metadata under {@code "thinking"}.
+ *
+ * <p><b>Streaming.</b> {@link #stream} is a cold {@code Flux<ChatResponse>}: one response per token that adds
+ * answer text or thinking (its id, probability and logit in the generation's metadata; markers and the text of
+ * tool calls add neither), then one without text that carries the complete tool calls, the finish reason
+ * ({@code STOP}, {@code TOOL_CALLS} or {@code LENGTH}) and the usage. A token is decoded only when the subscriber
+ * has asked for a response: demand drives the engine; cancelling ends the generation at the engine's next step.
+ * Signals arrive on the model's engine thread: move slow work elsewhere with {@code publishOn}.
+ *
+ * <p>On a {@link LanguageModel} other than an in-process {@code Model} the whole text is the answer.
  */
 public final class RillChatModel implements ChatModel {
     private final LanguageModel model;
-    private final ReactiveModel reactive;
     private final String modelName;
-    private final ChatOptions defaults;
+    private final ToolCallingChatOptions defaults;
 
-    private RillChatModel(LanguageModel model, String modelName, ChatOptions defaults) {
+    private RillChatModel(LanguageModel model, String modelName, ToolCallingChatOptions defaults) {
         this.model = model;
-        this.reactive = ReactiveModel.of(model);
         this.modelName = modelName;
         this.defaults = defaults;
     }
@@ -69,9 +78,9 @@ public final class RillChatModel implements ChatModel {
     @Override
     public ChatResponse call(Prompt prompt) {
         GenerationRequest request = request(prompt);
-        GenerationResult result = model.generate(request, TokenCallback.ignore());
-        if (result.finishReason() == FinishReason.MODEL_CLOSED) {
-            throw new IllegalStateException("the model was closed after " + result.generatedTokens()
+        ChatResult result = ChatRuns.submit(model, request, ChatCallback.ignore(), Demand.unbounded()).awaitChat();
+        if (result.generation().finishReason() == FinishReason.MODEL_CLOSED) {
+            throw new IllegalStateException("the model was closed after " + result.generation().generatedTokens()
                     + " tokens of the reply");
         }
         return SpringResponses.complete(newId(), modelName, result);
@@ -79,15 +88,7 @@ public final class RillChatModel implements ChatModel {
 
     @Override
     public Flux<ChatResponse> stream(Prompt prompt) {
-        return Flux.defer(() -> {
-            GenerationRequest request = request(prompt);
-            String id = newId();
-            AtomicReference<GenerationResult> end = new AtomicReference<>();
-            return reactive.stream(request, end::set)
-                    .filter(token -> !token.text().isEmpty())
-                    .map(token -> SpringResponses.piece(id, modelName, token))
-                    .concatWith(Mono.fromSupplier(() -> SpringResponses.last(id, modelName, end.get())));
-        });
+        return Flux.defer(() -> ChatStreams.stream(model, request(prompt), newId(), modelName));
     }
 
     private GenerationRequest request(Prompt prompt) {
@@ -100,8 +101,9 @@ public final class RillChatModel implements ChatModel {
         return "rill-" + UUID.randomUUID();
     }
 
+    /** The default options, as {@link ToolCallingChatOptions} so that {@code ChatClient} can add tools. */
     @Override
-    public ChatOptions getOptions() {
+    public ToolCallingChatOptions getOptions() {
         return defaults;
     }
 
@@ -179,7 +181,8 @@ public final class RillChatModel implements ChatModel {
                 throw new IllegalStateException("model is not set");
             }
             String name = modelName != null ? modelName : defaultName(model.info());
-            ChatOptions options = defaults != null ? defaults : ChatOptions.builder().build();
+            ToolCallingChatOptions options = SpringRequests.toolCalling(defaults != null ? defaults
+                    : ChatOptions.builder().build());
             SpringRequests.check(options, name);
             return new RillChatModel(model, name, options);
         }

@@ -53,8 +53,8 @@ public final class ChatRequests {
     /**
      * Checks parameters without a request, as builders do for their defaults.
      *
-     * @throws UnsupportedFeatureException for another model name or {@link ToolChoice#REQUIRED}
-     * @throws IllegalArgumentException for a sampling value out of range
+     * @throws UnsupportedFeatureException for another model name, or a JSON response format with tools
+     * @throws IllegalArgumentException for a sampling value out of range, a {@code toolName} not among the tools
      */
     public static void check(ChatRequestParameters parameters, String modelName) {
         if (parameters.modelName() != null && !parameters.modelName().equals(modelName)) {
@@ -62,9 +62,18 @@ public final class ChatRequests {
                     + "this chat model runs '" + modelName + "', the request asked for '" + parameters.modelName()
                     + "'; build a chat model per model");
         }
-        if (parameters.toolChoice() == ToolChoice.REQUIRED) {
-            throw new UnsupportedFeatureException("Rill does not support ToolChoice.REQUIRED yet: the model decides "
-                    + "whether to call a tool");
+        List<ToolSpecification> tools = parameters.toolSpecifications();
+        boolean calls = tools != null && !tools.isEmpty() && parameters.toolChoice() != ToolChoice.NONE;
+        ResponseFormat format = parameters.responseFormat();
+        if (calls && format != null && format.type() == ResponseFormatType.JSON) {
+            throw new UnsupportedFeatureException("Rill does not support a JSON response format together with tools: "
+                    + "tool calls are held to their schemas by a grammar of their own, and one reply cannot follow two "
+                    + "grammars; use ToolChoice.NONE for the JSON answer");
+        }
+        if (parameters instanceof RillChatRequestParameters rill && rill.toolName() != null && tools != null
+                && !tools.isEmpty() && tools.stream().noneMatch(tool -> tool.name().equals(rill.toolName()))) {
+            throw new IllegalArgumentException("toolName '" + rill.toolName() + "' is not among the request's tools "
+                    + tools.stream().map(ToolSpecification::name).toList());
         }
         Integer maxOutputTokens = parameters.maxOutputTokens();
         if (maxOutputTokens != null && maxOutputTokens <= 0) {
@@ -93,10 +102,36 @@ public final class ChatRequests {
         if (parameters.stopSequences() != null) {
             builder.stop(parameters.stopSequences());
         }
-        if (parameters instanceof RillChatRequestParameters rill && rill.seed() != null) {
-            builder.seed(rill.seed());
+        if (parameters instanceof RillChatRequestParameters rill) {
+            if (rill.seed() != null) {
+                builder.seed(rill.seed());
+            }
+            if (rill.reasoningBudget() != null) {
+                builder.reasoningBudget(rill.reasoningBudget());
+            }
         }
+        builder.toolChoice(toolChoice(parameters));
         return builder.build();
+    }
+
+    /**
+     * Rill's tool choice: {@code NONE} and {@code AUTO} (also unset) as they are; {@code REQUIRED} with a single tool,
+     * or any choice with Rill's {@code toolName}, calls that tool; {@code REQUIRED} with several, any of them.
+     */
+    static dev.rill.ToolChoice toolChoice(ChatRequestParameters parameters) {
+        List<ToolSpecification> tools = parameters.toolSpecifications();
+        String name = parameters instanceof RillChatRequestParameters rill ? rill.toolName() : null;
+        if (tools == null || tools.isEmpty() || parameters.toolChoice() == ToolChoice.NONE) {
+            return dev.rill.ToolChoice.none();
+        }
+        if (name != null) {
+            return dev.rill.ToolChoice.named(name);
+        }
+        if (parameters.toolChoice() == ToolChoice.REQUIRED) {
+            return tools.size() == 1 ? dev.rill.ToolChoice.named(tools.getFirst().name())
+                    : dev.rill.ToolChoice.required();
+        }
+        return dev.rill.ToolChoice.auto();
     }
 
     /**

@@ -4,16 +4,20 @@ import dev.rill.ChatMessage;
 import dev.rill.GenerationRequest;
 import dev.rill.Prompt;
 import dev.rill.ToolCall;
+import dev.rill.ToolDefinition;
 import dev.rill.sampling.Sampler;
 import dev.rill.sampling.SamplerChain;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.messages.Message;
 import org.springframework.ai.chat.messages.SystemMessage;
 import org.springframework.ai.chat.messages.ToolResponseMessage;
 import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.ai.chat.prompt.ChatOptions;
+import org.springframework.ai.model.tool.ToolCallingChatOptions;
+import org.springframework.ai.tool.ToolCallback;
 
 /** Turns a Spring AI prompt and its options (merged with the model's defaults) into a Rill request. */
 public final class SpringRequests {
@@ -28,11 +32,20 @@ public final class SpringRequests {
      *
      * @throws IllegalArgumentException when the prompt names another model
      */
-    public static ChatOptions merge(ChatOptions defaults, ChatOptions requested, String modelName) {
+    public static ToolCallingChatOptions merge(ToolCallingChatOptions defaults, ChatOptions requested,
+                                               String modelName) {
         if (requested == null) {
             return defaults;
         }
-        ChatOptions merged = ChatOptions.builder()
+        List<ToolCallback> callbacks = defaults.getToolCallbacks();
+        Map<String, Object> context = defaults.getToolContext();
+        if (requested instanceof ToolCallingChatOptions tools) {
+            callbacks = ToolCallingChatOptions.mergeToolCallbacks(tools.getToolCallbacks(), callbacks);
+            context = ToolCallingChatOptions.mergeToolContext(tools.getToolContext(), context);
+        }
+        ToolCallingChatOptions merged = ToolCallingChatOptions.builder()
+                .toolCallbacks(callbacks)
+                .toolContext(context)
                 .model(pick(requested.getModel(), defaults.getModel()))
                 .temperature(pick(requested.getTemperature(), defaults.getTemperature()))
                 .topP(pick(requested.getTopP(), defaults.getTopP()))
@@ -44,6 +57,23 @@ public final class SpringRequests {
                 .build();
         check(merged, modelName);
         return merged;
+    }
+
+    /** {@code options} as tool-calling options (the same object when they already are). */
+    public static ToolCallingChatOptions toolCalling(ChatOptions options) {
+        if (options instanceof ToolCallingChatOptions tools) {
+            return tools;
+        }
+        return ToolCallingChatOptions.builder()
+                .model(options.getModel())
+                .temperature(options.getTemperature())
+                .topP(options.getTopP())
+                .topK(options.getTopK())
+                .maxTokens(options.getMaxTokens())
+                .stopSequences(options.getStopSequences())
+                .frequencyPenalty(options.getFrequencyPenalty())
+                .presencePenalty(options.getPresencePenalty())
+                .build();
     }
 
     /**
@@ -60,19 +90,29 @@ public final class SpringRequests {
             throw new IllegalArgumentException("maxTokens must be at least 1, was " + options.getMaxTokens());
         }
         sampler(options);
+        if (options instanceof ToolCallingChatOptions tools) {
+            ToolCallingChatOptions.validateToolCallbacks(tools.getToolCallbacks());
+        }
     }
 
     private static <T> T pick(T value, T fallback) {
         return value != null ? value : fallback;
     }
 
-    /** The generation for {@code messages} under {@code options}. */
+    /**
+     * The generation for {@code messages} under {@code options}: the tools of the options' tool callbacks are
+     * offered to the model through its chat template, and the model decides whether to call them.
+     */
     public static GenerationRequest toGeneration(List<Message> messages, ChatOptions options) {
         List<ChatMessage> chat = new ArrayList<>(messages.size());
         for (Message message : messages) {
             add(message, chat);
         }
-        GenerationRequest.Builder builder = GenerationRequest.builder(Prompt.chat(chat)).sampler(sampler(options));
+        List<ToolDefinition> tools = options instanceof ToolCallingChatOptions calling
+                && calling.getToolCallbacks() != null
+                ? calling.getToolCallbacks().stream().map(SpringRequests::tool).toList() : List.of();
+        Prompt.Chat prompt = Prompt.chatBuilder(chat).tools(tools).build();
+        GenerationRequest.Builder builder = GenerationRequest.builder(prompt).sampler(sampler(options));
         if (options.getMaxTokens() != null) {
             builder.maxTokens(options.getMaxTokens());
         }
@@ -80,6 +120,14 @@ public final class SpringRequests {
             builder.stop(options.getStopSequences());
         }
         return builder.build();
+    }
+
+    private static ToolDefinition tool(ToolCallback callback) {
+        var definition = callback.getToolDefinition();
+        String schema = definition.inputSchema() == null || definition.inputSchema().isBlank()
+                ? "{\"type\": \"object\", \"properties\": {}}" : definition.inputSchema();
+        return new ToolDefinition(definition.name(),
+                definition.description() == null ? "" : definition.description(), schema);
     }
 
     /** Greedy unless a sampling option is set; then the standard chain (see {@link SamplerChain}). */
