@@ -7,6 +7,7 @@ module dev.rill.benches {
     requires dev.rill.core;
     requires dev.rill.adapters;
     requires dev.rill.reactor;
+    requires dev.rill.server;
     requires dev.rill.testkit;
     requires com.fasterxml.jackson.databind;
     requires jmh.core;
