@@ -10,5 +10,4 @@ module dev.rill.core {
     requires org.slf4j;
 
     exports dev.rill;
-    exports dev.rill.internal.chat to dev.rill.benches;
 }

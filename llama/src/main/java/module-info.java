@@ -10,5 +10,5 @@ module dev.rill.llama {
     requires org.slf4j;
 
     exports dev.rill.llama;
-    exports dev.rill.internal.llama to dev.rill.core, dev.rill.benches;
+    exports dev.rill.internal.llama to dev.rill.core;
 }

@@ -36,7 +36,7 @@ import java.util.Objects;
  * embeddings do not share batches). Close it to free the context; closing the model closes it too. Calls after
  * close throw {@link IllegalStateException}.
  */
-public final class Embedder implements ContextOwner {
+public final class Embedder implements TextEmbedder, ContextOwner {
     /** Texts evaluated together at most, whatever the batch size. */
     static final int MAX_TEXTS_PER_BATCH = 64;
 
@@ -66,6 +66,7 @@ public final class Embedder implements ContextOwner {
     }
 
     /** The length of each vector: the model's hidden size. */
+    @Override
     public int dimensions() {
         return worker.dimensions();
     }
@@ -76,6 +77,7 @@ public final class Embedder implements ContextOwner {
     }
 
     /** One text's vector. */
+    @Override
     public float[] embed(String text) {
         return embed(List.of(Objects.requireNonNull(text, "text")))[0];
     }
@@ -87,6 +89,7 @@ public final class Embedder implements ContextOwner {
      * @throws IllegalStateException when the pooling is {@link Pooling#NONE} (use {@link #embedTokens}), or
      *                               after close
      */
+    @Override
     public float[][] embed(List<String> texts) {
         if (pooling == Pooling.NONE) {
             throw new IllegalStateException("pooling NONE gives one vector per token: call embedTokens");
@@ -168,6 +171,7 @@ public final class Embedder implements ContextOwner {
     }
 
     /** Whether this embedder (or its model) was closed. */
+    @Override
     public boolean isClosed() {
         return closed;
     }

@@ -13,18 +13,20 @@ import java.time.Duration;
  * @param kvCellsInUse KV cache cells in use, over all sequences (read by the engine after its last step)
  * @param contextSize KV cache cells in all
  * @param steps decode steps run
- * @param promptTokens prompt tokens decoded
+ * @param promptTokens prompt tokens evaluated (decoded)
  * @param generatedTokens tokens sampled and delivered
  * @param completedGenerations generations that ended, for any reason
  * @param adapterSwitches steps that ran a different LoRA adapter set than the step before
  * @param decodeTime time spent inside {@code llama_decode}
  * @param recentStepsPerSecond steps per second in the last window, 0 before the first
  * @param recentTokensPerStep tokens per decode in the last window, 0 before the first
+ * @param reusedPromptTokens prompt tokens not evaluated because their KV cells were there already: kept from a
+ *     chat session's earlier turns or a finished request (the prompt cache), or copied from another sequence
  */
 public record EngineStats(int activeSequences, int queuedRequests, int parallelSequences, int kvCellsInUse,
                           int contextSize, long steps, long promptTokens, long generatedTokens,
                           long completedGenerations, long adapterSwitches, Duration decodeTime, double recentStepsPerSecond,
-                          double recentTokensPerStep) {
+                          double recentTokensPerStep, long reusedPromptTokens) {
 
     /** Tokens per decode step over the model's life. */
     public double averageTokensPerStep() {

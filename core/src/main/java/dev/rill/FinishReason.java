@@ -6,6 +6,11 @@ public enum FinishReason {
     END_OF_SEQUENCE(true),
     /** One of the request's stop strings appeared; it is not part of the output. */
     STOP_STRING(true),
+    /**
+     * The model called tools and ended its turn: reported by {@link ChatResult#finishReason()}, never by the
+     * engine itself (its result says {@link #END_OF_SEQUENCE} or {@link #STOP_STRING}).
+     */
+    TOOL_CALLS(true),
     /** The request's {@code maxTokens} were generated. */
     MAX_TOKENS(false),
     /** The sequence filled its share of the context window. */
@@ -23,7 +28,7 @@ public enum FinishReason {
         this.natural = natural;
     }
 
-    /** True when the output ended on its own terms (end of sequence or a stop string), not because of a limit. */
+    /** True when the output ended on its own terms (end of sequence, a stop string, or tool calls), not because of a limit. */
     public boolean isNatural() {
         return natural;
     }

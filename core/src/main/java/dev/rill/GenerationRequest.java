@@ -11,7 +11,8 @@ import java.util.OptionalLong;
  * {@link #builder(Prompt)} or {@link #of(String)}.
  *
  * <p>Defaults: {@value #DEFAULT_MAX_TOKENS} tokens at most, no stop strings, {@link Sampler#greedy()}, a random
- * seed (reported in {@link GenerationResult#seed()}), no alternatives, no LoRA adapters.
+ * seed (reported in {@link GenerationResult#seed()}), no alternatives, no LoRA adapters; for a chat prompt with
+ * tools, {@link ToolChoice#auto()}; the chat format detected from the template; no reasoning budget.
  */
 public final class GenerationRequest {
     /** The default {@code maxTokens}. */
@@ -26,6 +27,9 @@ public final class GenerationRequest {
     private final OptionalLong seed;
     private final int topAlternatives;
     private final AdapterSet adapters;
+    private final ToolChoice toolChoice;
+    private final ChatFormat chatFormat;
+    private final int reasoningBudget;
 
     private GenerationRequest(Builder b) {
         this.prompt = b.prompt;
@@ -35,6 +39,28 @@ public final class GenerationRequest {
         this.seed = b.seed == null ? OptionalLong.empty() : OptionalLong.of(b.seed);
         this.topAlternatives = b.topAlternatives == null ? 0 : b.topAlternatives;
         this.adapters = b.adapters == null ? AdapterSet.none() : b.adapters;
+        this.toolChoice = b.toolChoice == null ? ToolChoice.auto() : b.toolChoice;
+        this.chatFormat = b.chatFormat;
+        this.reasoningBudget = b.reasoningBudget == null ? -1 : b.reasoningBudget;
+    }
+
+    /** A copy of {@code other} that samples with {@code sampler}. */
+    private GenerationRequest(GenerationRequest other, Sampler sampler) {
+        this.prompt = other.prompt;
+        this.maxTokens = other.maxTokens;
+        this.stopStrings = other.stopStrings;
+        this.sampler = sampler;
+        this.seed = other.seed;
+        this.topAlternatives = other.topAlternatives;
+        this.adapters = other.adapters;
+        this.toolChoice = other.toolChoice;
+        this.chatFormat = other.chatFormat;
+        this.reasoningBudget = other.reasoningBudget;
+    }
+
+    /** This request with another sampler (a chat generation wraps the caller's). */
+    GenerationRequest withSampler(Sampler sampler) {
+        return new GenerationRequest(this, Objects.requireNonNull(sampler, "sampler"));
     }
 
     /** A request for a text prompt with every default. */
@@ -87,11 +113,27 @@ public final class GenerationRequest {
         return adapters;
     }
 
+    /** Whether and which tools the model may call; {@link ToolChoice#auto()} unless set. */
+    public ToolChoice toolChoice() {
+        return toolChoice;
+    }
+
+    /** The chat format to parse the output in, or null to detect it from the chat template. */
+    public ChatFormat chatFormat() {
+        return chatFormat;
+    }
+
+    /** The most tokens the model may spend thinking before its thinking is closed, or -1 for no limit. */
+    public int reasoningBudget() {
+        return reasoningBudget;
+    }
+
     @Override
     public String toString() {
         return "GenerationRequest{prompt=" + prompt + ", maxTokens=" + maxTokens + ", stopStrings=" + stopStrings
                 + ", sampler=" + sampler + ", seed=" + seed + ", topAlternatives=" + topAlternatives
-                + ", adapters=" + adapters + '}';
+                + ", adapters=" + adapters + ", toolChoice=" + toolChoice + ", chatFormat=" + chatFormat
+                + ", reasoningBudget=" + reasoningBudget + '}';
     }
 
     /**
@@ -105,6 +147,9 @@ public final class GenerationRequest {
         private Long seed;
         private Integer topAlternatives;
         private AdapterSet adapters;
+        private ToolChoice toolChoice;
+        private ChatFormat chatFormat;
+        private Integer reasoningBudget;
 
         private Builder(Prompt prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -169,6 +214,49 @@ public final class GenerationRequest {
         public Builder adapters(AdapterSet adapters) {
             once(this.adapters, "adapters");
             this.adapters = Objects.requireNonNull(adapters, "adapters");
+            return this;
+        }
+
+        /**
+         * Whether and which tools the model may call ({@link Model#submitChat}); default {@link ToolChoice#auto()}.
+         * A choice other than {@code none} needs a chat prompt with tools; a named one, a tool of that name.
+         */
+        public Builder toolChoice(ToolChoice toolChoice) {
+            once(this.toolChoice, "toolChoice");
+            Objects.requireNonNull(toolChoice, "toolChoice");
+            if (toolChoice instanceof ToolChoice.Required || toolChoice instanceof ToolChoice.Named) {
+                if (!(prompt instanceof Prompt.Chat chat) || chat.tools().isEmpty()) {
+                    throw new IllegalArgumentException("tool choice " + toolChoice + " needs a chat prompt with tools "
+                            + "(Prompt.chatBuilder(messages).tools(...))");
+                }
+                if (toolChoice instanceof ToolChoice.Named named
+                        && chat.tools().stream().noneMatch(t -> t.name().equals(named.name()))) {
+                    throw new IllegalArgumentException("tool choice names '" + named.name() + "', which the prompt "
+                            + "does not offer; it offers " + chat.tools().stream().map(ToolDefinition::name).toList());
+                }
+            }
+            this.toolChoice = toolChoice;
+            return this;
+        }
+
+        /** The chat format to parse the output in, instead of the one the template's markers imply. */
+        public Builder chatFormat(ChatFormat chatFormat) {
+            once(this.chatFormat, "chatFormat");
+            this.chatFormat = Objects.requireNonNull(chatFormat, "chatFormat");
+            return this;
+        }
+
+        /**
+         * The most tokens the model may spend thinking, at least 0: when its thinking reaches this many tokens,
+         * the thinking block is closed (its closing marker is written for the model) and the model goes on to the
+         * answer. 0 closes it at once, which turns thinking off for any template. Default: no limit.
+         */
+        public Builder reasoningBudget(int tokens) {
+            once(this.reasoningBudget, "reasoningBudget");
+            if (tokens < 0) {
+                throw new IllegalArgumentException("reasoningBudget must not be negative, was " + tokens);
+            }
+            this.reasoningBudget = tokens;
             return this;
         }
 

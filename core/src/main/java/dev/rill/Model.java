@@ -1,9 +1,13 @@
 package dev.rill;
 
+import dev.rill.internal.chat.ChatOutput;
+import dev.rill.internal.chat.ChatSampler;
+import dev.rill.internal.chat.ChatSyntax;
 import dev.rill.internal.chat.ChatTemplates;
 import dev.rill.internal.embed.EmbeddingWorker;
 import dev.rill.internal.engine.Engine;
 import dev.rill.internal.engine.ResolvedAdapter;
+import dev.rill.internal.grammar.GbnfValidator;
 import dev.rill.internal.llama.CacheType;
 import dev.rill.internal.llama.LlamaAdapterHandle;
 import dev.rill.internal.llama.LlamaContextHandle;
@@ -13,14 +17,18 @@ import dev.rill.internal.llama.PoolingType;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A GGUF model loaded into llama.cpp, with the engine that generates from it.
+ * A GGUF model loaded into llama.cpp, with the engine that generates from it: the in-process
+ * {@link LanguageModel}.
  *
  * <pre>{@code
  * try (Model model = Model.load(Path.of("model.gguf"))) {
@@ -35,11 +43,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * decodes up to {@link ModelOptions#parallelSequences()} sequences together. Token callbacks run on that
  * engine thread and must be quick.
  *
+ * <p><b>Conversations.</b> A {@link ChatSession} holds one of the slots and keeps its KV cells between turns;
+ * plain requests reuse the cells earlier requests left ({@link ModelOptions#promptCache()}).
+ *
  * <p><b>Resources.</b> The model's weights, its context and every sequence's state live in native memory
  * until {@link #close()}, which ends running generations with {@link FinishReason#MODEL_CLOSED}, closes its
  * {@linkplain #embedder embedders} and {@linkplain #reranker rerankers}, frees the context and then the model. Any call after close throws {@link IllegalStateException}.
  */
-public final class Model implements AutoCloseable {
+public final class Model implements LanguageModel {
     private static final AtomicInteger ENGINE_IDS = new AtomicInteger();
 
     private final LlamaModelHandle handle;
@@ -84,7 +95,7 @@ public final class Model implements AutoCloseable {
                     CacheType.valueOf(options.kvCacheType().name()));
             Engine engine = NativeErrors.loadingModel(path, () -> new Engine(handle,
                     new Engine.Config("rill-engine-" + ENGINE_IDS.incrementAndGet(), contextConfig, options.queueCapacity(),
-                            adapters -> resolve(handle, adapters)),
+                            adapters -> resolve(handle, adapters), options.promptCache()),
                     handle::close));
             ModelInfo info = new ModelInfo(path, facts.description(), facts.architecture(), facts.name(),
                     handle.vocabSize(), facts.trainingContext(), facts.embedding(), facts.layers(), facts.heads(),
@@ -100,6 +111,11 @@ public final class Model implements AutoCloseable {
 
     private static SpecialTokens specialTokens(LlamaModelHandle.Specials ids) {
         return new SpecialTokens(ids.bos(), ids.eos(), ids.eot(), ids.newline(), ids.pad());
+    }
+
+    /** The engine, for Rill's own classes that need it (chat sessions). */
+    Engine engine() {
+        return engine;
     }
 
     /** The native model, for Rill's own classes that need it (grammars, adapters). */
@@ -149,6 +165,7 @@ public final class Model implements AutoCloseable {
     }
 
     /** Facts about the model and the context serving it. */
+    @Override
     public ModelInfo info() {
         return info;
     }
@@ -233,6 +250,7 @@ public final class Model implements AutoCloseable {
      *
      * @throws GenerationException when the callback, the sampler or llama.cpp failed
      */
+    @Override
     public GenerationResult generate(String prompt, TokenCallback callback) {
         return generate(GenerationRequest.of(prompt), callback);
     }
@@ -245,6 +263,7 @@ public final class Model implements AutoCloseable {
      * @throws PromptTooLongException when the prompt does not fit a sequence's context
      * @throws IllegalStateException when called from a token callback, or after close
      */
+    @Override
     public GenerationResult generate(GenerationRequest request, TokenCallback callback) {
         if (engine.isEngineThread()) {
             throw new IllegalStateException("generate() waits for the engine thread, so it cannot be called from a token "
@@ -260,6 +279,7 @@ public final class Model implements AutoCloseable {
      * @throws PromptTooLongException when the prompt does not fit a sequence's context
      * @throws IllegalStateException after close
      */
+    @Override
     public Generation submit(GenerationRequest request, TokenCallback callback) {
         return submit(request, callback, Demand.unbounded());
     }
@@ -275,6 +295,7 @@ public final class Model implements AutoCloseable {
      *     adapter was loaded for another model
      * @throws IllegalStateException after close
      */
+    @Override
     public Generation submit(GenerationRequest request, TokenCallback callback, Demand demand) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(callback, "callback");
@@ -286,12 +307,116 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * Runs a chat request, streaming each token with its channel to {@code callback} on the engine thread, and
+     * waits for the end: see {@link #submitChat(GenerationRequest, ChatCallback, Demand)}.
+     *
+     * @throws GenerationException when the callback, the sampler or llama.cpp failed
+     * @throws IllegalStateException when called from a token callback, or after close
+     */
+    public ChatResult chat(GenerationRequest request, ChatCallback callback) {
+        if (engine.isEngineThread()) {
+            throw new IllegalStateException("chat() waits for the engine thread, so it cannot be called from a token "
+                    + "callback; use submitChat(...)");
+        }
+        return submitChat(request, callback, Demand.unbounded()).awaitChat();
+    }
+
+    /** {@link #submitChat(GenerationRequest, ChatCallback, Demand)} without backpressure. */
+    public ChatGeneration submitChat(GenerationRequest request, ChatCallback callback) {
+        return submitChat(request, callback, Demand.unbounded());
+    }
+
+    /**
+     * Queues a chat request whose output is parsed as it streams: each token reaches {@code callback} with the
+     * channel its text went to (answer, reasoning, tool call, markup) and what it added to each, tool calls as they
+     * form (name first, then argument text); the result ({@link ChatGeneration#chatResult()}) has the answer, the
+     * reasoning, the complete calls with ids, and {@link FinishReason#TOOL_CALLS} when the model called tools.
+     *
+     * <p>The output's {@link ChatFormat} is detected from the chat template's markers unless the request names one
+     * ({@link GenerationRequest.Builder#chatFormat}). With tools and a tool choice other than {@code none}, a call's
+     * argument JSON is held to the tool's parameter schema by a grammar that switches on when the call starts and
+     * off when it is complete;
+     * {@link GenerationRequest.Builder#reasoningBudget} limits the thinking. See {@code docs/chat.md}.
+     *
+     * @throws IllegalArgumentException when the prompt is not a chat prompt, when the sampler is a {@link Grammar}
+     *     compiled for another model, or a {@link Grammar} while tool calls are on (two grammars cannot both hold the output), or when a tool's parameter schema cannot
+     *     be turned into a grammar
+     * @throws ChatTemplateException when the template fails to render
+     * @throws RejectedGenerationException when the request queue is full
+     * @throws PromptTooLongException when the prompt does not fit a sequence's context
+     * @throws IllegalStateException after close
+     */
+    public ChatGeneration submitChat(GenerationRequest request, ChatCallback callback, Demand demand) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(callback, "callback");
+        Objects.requireNonNull(demand, "demand");
+        if (!(request.prompt() instanceof Prompt.Chat chat)) {
+            throw new IllegalArgumentException("submitChat needs a chat prompt (Prompt.chat or Prompt.chatBuilder), "
+                    + "not " + request.prompt().getClass().getSimpleName());
+        }
+        ChatRun run = chatRun(request, chat);
+        Generation generation = submit(request.withSampler(run.sampler()),
+                (token, running) -> callback.onToken(run.output().onToken(token), running), demand);
+        return new ChatHandle(generation, run.output());
+    }
+
+    /** What parses and steers one chat generation: its sampler (tool-call grammar, reasoning budget) and its output. */
+    record ChatRun(ChatSampler sampler, ChatOutput output) {
+    }
+
+    /**
+     * The sampler and output parser of a chat generation of {@code chat} with {@code request}'s sampler, tool
+     * choice, format and reasoning budget; shared by {@link #submitChat} and {@link ChatSession}.
+     *
+     * @throws IllegalArgumentException as {@link #submitChat(GenerationRequest, ChatCallback, Demand)} says
+     */
+    ChatRun chatRun(GenerationRequest request, Prompt.Chat chat) {
+        boolean calls = !chat.tools().isEmpty() && !(request.toolChoice() instanceof ToolChoice.None);
+        if (request.sampler() instanceof Grammar grammar) {
+            grammar.checkModel(this);
+        }
+        if (calls && request.sampler() instanceof Grammar) {
+            throw new IllegalArgumentException("a request with tools cannot also have a Grammar sampler: the tool "
+                    + "calls have a grammar of their own; use ToolChoice.none() to keep yours");
+        }
+        String source = NativeErrors.calling(() -> ChatTemplates.source(handle, chat));
+        ChatFormat format = request.chatFormat() != null ? request.chatFormat() : ChatFormat.detect(source);
+        String rendered = applyChatTemplate(chat, true);
+        ChatSyntax syntax = ChatSyntax.of(format, source, rendered, calls);
+        List<ToolDefinition> offered = request.toolChoice() instanceof ToolChoice.Named named
+                ? chat.tools().stream().filter(t -> t.name().equals(named.name())).toList() : chat.tools();
+        String grammar = calls ? ChatSampler.callGrammar(syntax, offered) : null;
+        if (grammar != null) {
+            GbnfValidator.validate(grammar);
+        }
+        boolean force = request.toolChoice() instanceof ToolChoice.Required
+                || request.toolChoice() instanceof ToolChoice.Named;
+        ChatSampler sampler = new ChatSampler(handle, request.sampler(), syntax, grammar, force,
+                request.reasoningBudget());
+        long idSeed = request.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong());
+        return new ChatRun(sampler, new ChatOutput(syntax, markerTokens(syntax.markers()), idSeed));
+    }
+
+    /** The special tokens (text hidden from the stream) whose text is one of {@code markers}. */
+    private Map<Integer, String> markerTokens(List<String> markers) {
+        Map<Integer, String> tokens = new HashMap<>();
+        for (String marker : markers) {
+            int[] ids = tokenize(marker, false, true);
+            if (ids.length == 1 && detokenize(ids).isEmpty()) {
+                tokens.put(ids[0], marker);
+            }
+        }
+        return tokens;
+    }
+
+    /**
      * An embedder on this model, with a llama.cpp context of its own (see {@link Embedder}); close it when done,
      * or let {@link #close()} close it.
      *
      * @throws IllegalStateException after close
      * @throws RillException when llama.cpp cannot create the context
      */
+    @Override
     public Embedder embedder(EmbeddingOptions embeddingOptions) {
         Objects.requireNonNull(embeddingOptions, "embeddingOptions");
         synchronized (embedders) {
@@ -311,6 +436,7 @@ public final class Model implements AutoCloseable {
     }
 
     /** An embedder with {@link EmbeddingOptions#defaults()}. */
+    @Override
     public Embedder embedder() {
         return embedder(EmbeddingOptions.defaults());
     }
@@ -366,6 +492,7 @@ public final class Model implements AutoCloseable {
     }
 
     /** Whether {@link #close()} has run (or is running). */
+    @Override
     public boolean isClosed() {
         return handle.isClosed() || engine.isShutDown();
     }

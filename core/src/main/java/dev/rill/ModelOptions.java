@@ -37,6 +37,9 @@ import java.util.Objects;
  *   <tr><td>queueCapacity</td><td>64</td><td>requests that may wait for a sequence slot; more are rejected</td></tr>
  *   <tr><td>flashAttention</td><td>false</td><td>llama.cpp's flash attention</td></tr>
  *   <tr><td>kvCacheType</td><td>F16</td><td>see {@link KvCacheType}</td></tr>
+ *   <tr><td>promptCache</td><td>true</td><td>a finished sequence's KV cells stay in its slot, and a later
+ *       prompt that starts with the same tokens (under the same LoRA adapters) evaluates only the rest; a
+ *       prefix that concurrent prompts share is evaluated once and copied</td></tr>
  * </table>
  *
  * <p>Threads: more threads than cores makes llama.cpp much slower (OpenMP oversubscription), so the defaults
@@ -62,6 +65,7 @@ public final class ModelOptions {
     private final int parallelSequences;
     private final int queueCapacity;
     private final boolean flashAttention;
+    private final boolean promptCache;
     private final KvCacheType kvCacheType;
 
     private ModelOptions(Builder b) {
@@ -77,6 +81,7 @@ public final class ModelOptions {
         this.parallelSequences = b.parallelSequences == null ? 1 : b.parallelSequences;
         this.queueCapacity = b.queueCapacity == null ? 64 : b.queueCapacity;
         this.flashAttention = b.flashAttention != null && b.flashAttention;
+        this.promptCache = b.promptCache == null || b.promptCache;
         this.kvCacheType = b.kvCacheType == null ? KvCacheType.F16 : b.kvCacheType;
     }
 
@@ -126,6 +131,7 @@ public final class ModelOptions {
                     case "parallelSequences" -> b.parallelSequences(integer(value));
                     case "queueCapacity" -> b.queueCapacity(integer(value));
                     case "flashAttention" -> b.flashAttention(bool(value));
+                    case "promptCache" -> b.promptCache(bool(value));
                     case "kvCacheType" -> b.kvCacheType(KvCacheType.valueOf(text(value)));
                     default -> throw new IllegalArgumentException("unknown option");
                 }
@@ -162,6 +168,7 @@ public final class ModelOptions {
         node.put("parallelSequences", parallelSequences);
         node.put("queueCapacity", queueCapacity);
         node.put("flashAttention", flashAttention);
+        node.put("promptCache", promptCache);
         node.put("kvCacheType", kvCacheType.name());
         return node.toString();
     }
@@ -247,6 +254,11 @@ public final class ModelOptions {
         return flashAttention;
     }
 
+    /** Whether finished sequences' KV cells are kept for later prompts that start the same way. */
+    public boolean promptCache() {
+        return promptCache;
+    }
+
     /** The KV cache's element type. */
     public KvCacheType kvCacheType() {
         return kvCacheType;
@@ -274,6 +286,7 @@ public final class ModelOptions {
         private Integer parallelSequences;
         private Integer queueCapacity;
         private Boolean flashAttention;
+        private Boolean promptCache;
         private KvCacheType kvCacheType;
 
         private Builder() {
@@ -363,6 +376,17 @@ public final class ModelOptions {
         public Builder flashAttention(boolean on) {
             once(flashAttention, "flashAttention");
             this.flashAttention = on;
+            return this;
+        }
+
+        /**
+         * Whether to keep a finished sequence's KV cells for a later prompt with the same beginning, and to copy a
+         * prefix concurrent prompts share instead of evaluating it for each (default true). Off, every prompt is
+         * evaluated in full and a sequence's cells are freed when it ends. Chat sessions keep their cells either way.
+         */
+        public Builder promptCache(boolean on) {
+            once(promptCache, "promptCache");
+            this.promptCache = on;
             return this;
         }
 

@@ -86,7 +86,7 @@ class BatchingTest {
     void randomWeightSequencesBatchedTogetherMatchTheirSoloRuns(int companions) throws Exception {
         // Attention is live in a random model, so a sequence that saw another's cells would diverge.
         try (Model model = Model.load(random, ModelOptions.builder().contextSize(1024).threads(1)
-                .parallelSequences(8).build())) {
+                .parallelSequences(8).promptCache(false).build())) {
             List<int[]> solo = new ArrayList<>();
             for (int i = 0; i <= companions; i++) {
                 solo.add(tokens(model, PROMPTS[i], 40 - 3 * i));
@@ -151,7 +151,7 @@ class BatchingTest {
     @Test
     void statisticsCountStepsTokensAndQueue() throws Exception {
         try (Model model = Model.load(RiggedFiles.plusOne(), RiggedFiles.smallOptions(512)
-                .parallelSequences(4).build())) {
+                .parallelSequences(4).promptCache(false).build())) {
             EngineStats before = model.stats();
             assertEquals(0, before.steps());
             assertEquals(4, before.parallelSequences());

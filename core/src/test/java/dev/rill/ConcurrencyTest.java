@@ -43,7 +43,8 @@ class ConcurrencyTest {
             EngineStats stats = model.stats();
             assertEquals(32, stats.completedGenerations());
             assertEquals(0, stats.activeSequences());
-            assertEquals(0, stats.kvCellsInUse(), "every sequence gave its KV cells back");
+            // Only the prompt cache keeps cells: at most one finished sequence (prompt and output) per slot.
+            assertTrue(stats.kvCellsInUse() <= 4 * (6 + 11), stats.kvCellsInUse() + " cells in use");
         }
     }
 

@@ -13,10 +13,16 @@ import java.util.OptionalLong;
  * The parsed command line of {@code rill}. {@link #parse} checks every value and throws
  * {@link UsageException} with a message that names the flag.
  */
-record CliArguments(Path model, String prompt, boolean chat, int maxTokens, double temperature, OptionalLong seed,
+record CliArguments(Path model, String prompt, boolean chat, String system, int maxTokens, double temperature, OptionalLong seed,
                     List<String> stops, int threads, int gpuLayers, int contextSize, int parallel, Path library,
                     boolean json, boolean verbose, boolean help, List<Lora> loras, Path loraManifest,
-                    SamplerChain chain, Path grammar, Path jsonSchema, LlamaProfile llama, String cpuVariant) {
+                    SamplerChain chain, Path grammar, Path jsonSchema, LlamaProfile llama, String cpuVariant,
+                    Path tools, String toolChoice, boolean noThink, int reasoningBudget) {
+
+    /** Whether the prompt goes through the chat template and the output is parsed into channels. */
+    boolean chatMode() {
+        return chat || tools != null || noThink || reasoningBudget >= 0;
+    }
 
     /**
      * One {@code --lora} value: a GGUF LoRA file, or the name of an adapter of {@code --lora-manifest}, with the
@@ -30,12 +36,25 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
                    rill embed --model PATH [options] TEXT...   (embeddings: rill embed --help)
                    rill rerank --model PATH --query TEXT DOCUMENT...   (reranking: rill rerank --help)
                    rill serve [--model PATH] [options]         (OpenAI-compatible server: rill serve --help)
+                   rill template --model PATH --messages FILE [--tools FILE]   (rill template --help)
             Streams tokens from a GGUF model through llama.cpp. With no --model, writes a small rigged model
             (its greedy continuation is known: each byte is followed by the next byte) and streams from it.
 
               -m, --model PATH        GGUF model to load
               -p, --prompt TEXT       prompt (default: "abc" for the rigged model, "Once upon a time" otherwise)
-                  --chat              wrap the prompt as a user message in the model's chat template
+                  --chat              the model's chat template and its output parsed into answer, thinking and
+                                      tool calls. With --prompt, one reply: the answer streams to stdout,
+                                      thinking to stderr, tool calls print as JSON lines {"id", "name",
+                                      "arguments"} at the end. Without, a conversation: each line of standard
+                                      input is a user message and the model keeps the conversation's KV cells
+                                      between turns. Commands: /save FILE, /load FILE, /reset, /exit
+                  --system TEXT       with --chat, the system message that starts the conversation
+                  --tools FILE        offer the tools of a JSON file ([{"type": "function", "function":
+                                      {"name", "description", "parameters"}}]) to a --prompt reply; implies --chat
+                  --tool-choice C     auto (default), none, required, or a tool's name
+                  --no-think          turn thinking off: enable_thinking=false for templates that read it,
+                                      else close the thinking block at once; implies --chat
+                  --reasoning-budget N  close the thinking after N tokens; implies --chat
               -n, --max-tokens N      most tokens to generate (default 64)
                   --temperature T     0 for greedy (default), above 0 samples from softmax(logits / T)
                   --top-k N           keep the N most likely tokens (0: off)
@@ -63,7 +82,8 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
                   --cpu-variant NAME  load this CPU backend of the current release (e.g. haswell, zen4, x64)
                                       instead of the best one for this processor
                   --library PATH      a llama.cpp shared library (your own build, e.g. with CUDA) to load instead
-                  --json              one JSON object per token, then one with the result
+                  --json              one JSON object per token, then one with the result (with --chat:
+                                      each token's channel and deltas, then content, reasoning, tool_calls)
                   --verbose           show which llama.cpp, backends and CPU variant run, and llama.cpp's log
               -h, --help              this text
             """;
@@ -81,6 +101,7 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
         Path model = null;
         String prompt = null;
         boolean chat = false;
+        String system = null;
         int maxTokens = 64;
         double temperature = 0;
         Integer topK = null;
@@ -105,12 +126,17 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
         boolean help = false;
         List<Lora> loras = new ArrayList<>();
         Path loraManifest = null;
+        Path tools = null;
+        String toolChoice = null;
+        boolean noThink = false;
+        int reasoningBudget = -1;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             switch (flag) {
                 case "-m", "--model" -> model = Path.of(value(args, ++i, flag));
                 case "-p", "--prompt" -> prompt = value(args, ++i, flag);
                 case "--chat" -> chat = true;
+                case "--system" -> system = value(args, ++i, flag);
                 case "-n", "--max-tokens" -> maxTokens = integer(args, ++i, flag, 1, Integer.MAX_VALUE);
                 case "--temperature", "--temp" -> temperature = decimal(args, ++i, flag);
                 case "--seed" -> seed = OptionalLong.of(longValue(args, ++i, flag));
@@ -144,11 +170,24 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
                 case "--cpu-variant" -> cpuVariant = value(args, ++i, flag);
                 case "--lora" -> loras.add(lora(value(args, ++i, flag)));
                 case "--lora-manifest" -> loraManifest = Path.of(value(args, ++i, flag));
+                case "--tools" -> tools = Path.of(value(args, ++i, flag));
+                case "--tool-choice" -> toolChoice = value(args, ++i, flag);
+                case "--no-think" -> noThink = true;
+                case "--reasoning-budget" -> reasoningBudget = integer(args, ++i, flag, 0, Integer.MAX_VALUE);
                 case "--json" -> json = true;
                 case "--verbose", "-v" -> verbose = true;
                 case "-h", "--help" -> help = true;
                 default -> throw new UsageException("unknown option: " + flag);
             }
+        }
+        if (system != null && !(chat || tools != null || noThink || reasoningBudget >= 0)) {
+            throw new UsageException("--system needs --chat");
+        }
+        if (toolChoice != null && tools == null) {
+            throw new UsageException("--tool-choice needs --tools");
+        }
+        if (noThink && reasoningBudget > 0) {
+            throw new UsageException("--no-think and --reasoning-budget cannot be combined");
         }
         if (grammar != null && jsonSchema != null) {
             throw new UsageException("--grammar and --json-schema cannot be combined");
@@ -175,9 +214,9 @@ record CliArguments(Path model, String prompt, boolean chat, int maxTokens, doub
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        return new CliArguments(model, prompt, chat, maxTokens, temperature, seed, List.copyOf(stops), threads, gpuLayers,
+        return new CliArguments(model, prompt, chat, system, maxTokens, temperature, seed, List.copyOf(stops), threads, gpuLayers,
                 contextSize, parallel, library, json, verbose, help, List.copyOf(loras), loraManifest, chain, grammar,
-                jsonSchema, llama, cpuVariant);
+                jsonSchema, llama, cpuVariant, tools, toolChoice, noThink, reasoningBudget);
     }
 
     /** {@code PATH} or {@code PATH=SCALE}; a suffix after the last '=' that is not a number belongs to the path. */

@@ -125,16 +125,7 @@ final class EmbedCommand {
             out.print(USAGE);
             return 0;
         }
-        ModelOptions.Builder options = ModelOptions.builder().contextSize(256);
-        if (cli.threads() > 0) {
-            options.threads(cli.threads());
-        }
-        if (cli.llama() != null) {
-            options.llamaProfile(cli.llama());
-        }
-        if (cli.library() != null) {
-            options.libraryPath(cli.library());
-        }
+        ModelOptions.Builder options = modelOptions(cli.threads(), cli.llama(), cli.library());
         EmbeddingOptions.Builder embedding = EmbeddingOptions.builder().normalize(cli.normalize()).truncate(cli.truncate());
         if (cli.pooling() != null) {
             embedding.pooling(cli.pooling());
@@ -180,6 +171,24 @@ final class EmbedCommand {
             err.println("rill embed: " + e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * The model options of the subcommands that load a model for a context of their own (embed, rerank): a small
+     * generation context, and the threads, release and library asked for (0 and null: the defaults).
+     */
+    static ModelOptions.Builder modelOptions(int threads, LlamaProfile llama, Path library) {
+        ModelOptions.Builder options = ModelOptions.builder().contextSize(256);
+        if (threads > 0) {
+            options.threads(threads);
+        }
+        if (llama != null) {
+            options.llamaProfile(llama);
+        }
+        if (library != null) {
+            options.libraryPath(library);
+        }
+        return options;
     }
 
     private static ObjectNode line(int index, String text) {

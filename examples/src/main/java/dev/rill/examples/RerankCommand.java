@@ -119,16 +119,7 @@ final class RerankCommand {
             out.print(USAGE);
             return 0;
         }
-        ModelOptions.Builder options = ModelOptions.builder().contextSize(256);
-        if (cli.threads() > 0) {
-            options.threads(cli.threads());
-        }
-        if (cli.llama() != null) {
-            options.llamaProfile(cli.llama());
-        }
-        if (cli.library() != null) {
-            options.libraryPath(cli.library());
-        }
+        ModelOptions.Builder options = EmbedCommand.modelOptions(cli.threads(), cli.llama(), cli.library());
         EmbeddingOptions.Builder rerank = EmbeddingOptions.builder().truncate(cli.truncate());
         if (cli.batchSize() > 0) {
             rerank.batchSize(cli.batchSize());

@@ -45,6 +45,15 @@ public final class RillCli {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, System.in, out, err);
+    }
+
+    /** As {@link #run(String[], PrintStream, PrintStream)}, reading a {@code --chat} conversation from {@code in}. */
+    static int run(String[] args, java.io.InputStream in, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals("template")) {
+            configureLogging(false);
+            return TemplateCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         if (args.length > 0 && args[0].equals("embed")) {
             configureLogging(false);
             return EmbedCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
@@ -75,7 +84,15 @@ public final class RillCli {
         try {
             Path modelPath = cli.model();
             String prompt = cli.prompt();
-            if (modelPath == null) {
+            if (modelPath == null && cli.chat() && prompt == null) {
+                temporary = Files.createTempDirectory("rill-");
+                modelPath = temporary.resolve("rigged-plus-one.gguf");
+                TestModels.plusOne().write(modelPath);
+                if (!cli.json()) {
+                    err.println("No --model given: chatting with a rigged model whose greedy output is known (each byte is "
+                            + "followed by the next one), written to " + modelPath);
+                }
+            } else if (modelPath == null) {
                 temporary = Files.createTempDirectory("rill-");
                 modelPath = temporary.resolve("rigged-plus-one.gguf");
                 TestModels.plusOne().write(modelPath);
@@ -86,6 +103,9 @@ public final class RillCli {
                     err.println("No --model given: streaming from a rigged model whose greedy output is known (each byte is "
                             + "followed by the next one), written to " + modelPath);
                 }
+            }
+            if (cli.chat() && prompt == null) {
+                return ChatCommand.run(cli, options(cli).build(), modelPath, in, out, err);
             }
             if (prompt == null) {
                 prompt = "Once upon a time";
@@ -102,6 +122,18 @@ public final class RillCli {
     }
 
     private static int generate(CliArguments cli, Path modelPath, String prompt, PrintStream out, PrintStream err) {
+        ModelOptions.Builder options = options(cli);
+        if (cli.parallel() > 1) {
+            options.parallelSequences(cli.parallel());
+            if (cli.contextSize() == 0) {
+                options.contextSize(Math.max(4096, 512 * cli.parallel()));
+            }
+        }
+        return generate(cli, modelPath, prompt, options, out, err);
+    }
+
+    /** The model options of the flags every mode shares. */
+    static ModelOptions.Builder options(CliArguments cli) {
         ModelOptions.Builder options = ModelOptions.builder();
         if (cli.threads() > 0) {
             options.threads(cli.threads());
@@ -121,12 +153,11 @@ public final class RillCli {
         if (cli.cpuVariant() != null) {
             System.setProperty("rill.llama.cpu-variant", cli.cpuVariant());
         }
-        if (cli.parallel() > 1) {
-            options.parallelSequences(cli.parallel());
-            if (cli.contextSize() == 0) {
-                options.contextSize(Math.max(4096, 512 * cli.parallel()));
-            }
-        }
+        return options;
+    }
+
+    private static int generate(CliArguments cli, Path modelPath, String prompt, ModelOptions.Builder options,
+                                PrintStream out, PrintStream err) {
         try (Model model = Model.load(modelPath, options.build());
              AdapterRegistry adapters = AdapterRegistry.create(model)) {
             if (cli.verbose()) {
@@ -139,7 +170,12 @@ public final class RillCli {
             }
             AdapterSelection selection = adapterSelection(cli, adapters);
             Sampler sampler = sampler(cli, model);
-            Prompt input = cli.chat() ? Prompt.chat(List.of(ChatMessage.user(prompt))) : Prompt.text(prompt);
+            if (cli.chatMode() && cli.parallel() == 1) {
+                return ChatReplyCommand.run(cli, model, adapters, selection, sampler, prompt, out, err);
+            }
+            List<ChatMessage> messages = cli.system() == null ? List.of(ChatMessage.user(prompt))
+                    : List.of(ChatMessage.system(cli.system()), ChatMessage.user(prompt));
+            Prompt input = cli.chat() ? Prompt.chat(messages) : Prompt.text(prompt);
             GenerationRequest.Builder request = GenerationRequest.builder(input)
                     .maxTokens(cli.maxTokens())
                     .sampler(sampler)

@@ -30,6 +30,14 @@ class RillCliTest {
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    private static Run runWithInput(String input, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = RillCli.run(args, new java.io.ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
     /** Runs the command line in a JVM of its own: a JVM loads one llama.cpp. */
     private static Run runInChildJvm(String... args) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
@@ -259,5 +267,43 @@ class RillCliTest {
         Run run = run("--help");
         assertEquals(0, run.exit());
         assertTrue(run.out().startsWith("Usage: rill"));
+    }
+
+    @Test
+    void chatKeepsTheConversationAndSavesLoadsAndResetsIt(@TempDir Path dir) {
+        Path state = dir.resolve("chat.state");
+        String reply = TestModels.plusOne().expectedText("\n", 5);
+        Run run = runWithInput(String.join("\n", "abc", "/save " + state, "/reset", "xyz", "/load " + state, "mno",
+                "/exit", "never sent") + "\n", "--chat", "--system", "Add one.", "-n", "5", "--threads", "1");
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(String.join("\n", reply, reply, reply) + "\n", run.out());
+        assertTrue(Files.exists(state));
+        assertTrue(run.err().contains("[saved 3 messages to " + state + "]"), run.err());
+        assertTrue(run.err().contains("[conversation reset]"), run.err());
+        assertTrue(run.err().contains("[loaded 3 messages from " + state + "]"), run.err());
+        // The turn after the load evaluates only what the restored cells lack.
+        String lastSummary = run.err().lines().filter(line -> line.contains("reused")).reduce((a, b) -> b).orElseThrow();
+        assertFalse(lastSummary.contains("reused 0 prompt"), lastSummary);
+    }
+
+    @Test
+    void aChatLoadOfABadFileSaysWhyAndTheConversationGoesOn(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("bad.state");
+        Files.writeString(bad, "not a state");
+        String reply = TestModels.plusOne().expectedText("\n", 4);
+        Run run = runWithInput("abc\n/load " + bad + "\n/load\n/what\nxyz\n", "--chat", "-n", "4", "--threads", "1");
+        assertEquals(1, run.exit(), run.err());
+        assertEquals(reply + "\n" + reply + "\n", run.out());
+        assertTrue(run.err().contains("not a Rill chat session state"), run.err());
+        assertTrue(run.err().contains("the conversation goes on as it was"), run.err());
+        assertTrue(run.err().contains("/load needs a file"), run.err());
+        assertTrue(run.err().contains("unknown command /what"), run.err());
+    }
+
+    @Test
+    void systemWithoutChatIsAUsageError() {
+        Run run = run("--system", "x");
+        assertEquals(2, run.exit());
+        assertTrue(run.err().contains("--system needs --chat"), run.err());
     }
 }

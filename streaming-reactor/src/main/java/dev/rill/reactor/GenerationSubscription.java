@@ -5,7 +5,7 @@ import dev.rill.Generation;
 import dev.rill.GenerationException;
 import dev.rill.GenerationRequest;
 import dev.rill.GenerationResult;
-import dev.rill.Model;
+import dev.rill.LanguageModel;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.CancellationException;
@@ -54,7 +54,7 @@ abstract class GenerationSubscription<T> implements Subscription, Scannable {
     }
 
     final CoreSubscriber<? super T> actual;
-    final Model model;
+    final LanguageModel model;
     final GenerationRequest request;
     private final Consumer<? super GenerationResult> onEnd;
 
@@ -67,7 +67,7 @@ abstract class GenerationSubscription<T> implements Subscription, Scannable {
     private volatile Throwable badRequest;
     private volatile boolean terminated;
 
-    GenerationSubscription(CoreSubscriber<? super T> actual, Model model, GenerationRequest request,
+    GenerationSubscription(CoreSubscriber<? super T> actual, LanguageModel model, GenerationRequest request,
                            @Nullable Consumer<? super GenerationResult> onEnd) {
         this.actual = actual;
         this.model = model;
@@ -219,7 +219,7 @@ abstract class GenerationSubscription<T> implements Subscription, Scannable {
     }
 
     /** The exception token streams end with when the model is closed under them. */
-    static IllegalStateException closed(Model model, GenerationResult result) {
+    static IllegalStateException closed(LanguageModel model, GenerationResult result) {
         return new IllegalStateException("the model " + model.info().path() + " was closed after "
                 + result.generatedTokens() + " tokens of this generation");
     }

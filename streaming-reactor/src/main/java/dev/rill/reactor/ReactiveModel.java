@@ -5,6 +5,7 @@ import dev.rill.FinishReason;
 import dev.rill.GenerationException;
 import dev.rill.GenerationRequest;
 import dev.rill.GenerationResult;
+import dev.rill.LanguageModel;
 import dev.rill.Model;
 import dev.rill.Prompt;
 import dev.rill.PromptTooLongException;
@@ -18,8 +19,9 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * A {@link Model} seen through Project Reactor: each request becomes a cold {@link Flux} of tokens, or a
- * {@link Mono} of its result.
+ * A {@link LanguageModel} seen through Project Reactor: each request becomes a cold {@link Flux} of tokens, or a
+ * {@link Mono} of its result. It works the same over an in-process {@link Model} and over any other
+ * implementation of the interface; the behaviour below is {@link Model}'s.
  *
  * <pre>{@code
  * ReactiveModel reactive = ReactiveModel.of(model);
@@ -55,22 +57,22 @@ import reactor.core.publisher.Mono;
  * submission itself ({@link RejectedGenerationException} and the like) are signalled on the thread that made
  * the first request, which is also where the prompt is tokenized (and its chat template applied).
  *
- * <p>Instances are immutable and safe to share; they hold no resources of their own (close the {@link Model}).
+ * <p>Instances are immutable and safe to share; they hold no resources of their own (close the model).
  */
 public final class ReactiveModel {
-    private final Model model;
+    private final LanguageModel model;
 
-    private ReactiveModel(Model model) {
+    private ReactiveModel(LanguageModel model) {
         this.model = model;
     }
 
     /** A reactive view of {@code model}. */
-    public static ReactiveModel of(Model model) {
+    public static ReactiveModel of(LanguageModel model) {
         return new ReactiveModel(Objects.requireNonNull(model, "model"));
     }
 
     /** The model behind this view. */
-    public Model model() {
+    public LanguageModel model() {
         return model;
     }
 

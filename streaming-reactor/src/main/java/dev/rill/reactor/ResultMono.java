@@ -3,21 +3,21 @@ package dev.rill.reactor;
 import dev.rill.Generation;
 import dev.rill.GenerationRequest;
 import dev.rill.GenerationResult;
-import dev.rill.Model;
+import dev.rill.LanguageModel;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
 
 /** One generation per subscriber, run to its end without streaming its tokens; emits its result. */
 final class ResultMono extends Mono<GenerationResult> {
-    private final Model model;
+    private final LanguageModel model;
     private final GenerationRequest request;
 
-    private ResultMono(Model model, GenerationRequest request) {
+    private ResultMono(LanguageModel model, GenerationRequest request) {
         this.model = model;
         this.request = request;
     }
 
-    static Mono<GenerationResult> of(Model model, GenerationRequest request) {
+    static Mono<GenerationResult> of(LanguageModel model, GenerationRequest request) {
         return onAssembly(new ResultMono(model, request));
     }
 
@@ -30,7 +30,7 @@ final class ResultMono extends Mono<GenerationResult> {
 
     /** Nothing flows before the end, so the generation runs without a demand of its own. */
     static final class ResultSubscription extends GenerationSubscription<GenerationResult> {
-        ResultSubscription(CoreSubscriber<? super GenerationResult> actual, Model model, GenerationRequest request) {
+        ResultSubscription(CoreSubscriber<? super GenerationResult> actual, LanguageModel model, GenerationRequest request) {
             super(actual, model, request, null);
         }
 

@@ -4,7 +4,7 @@ import dev.rill.Demand;
 import dev.rill.Generation;
 import dev.rill.GenerationRequest;
 import dev.rill.GenerationResult;
-import dev.rill.Model;
+import dev.rill.LanguageModel;
 import dev.rill.StreamToken;
 import dev.rill.TokenCallback;
 import java.util.function.Consumer;
@@ -15,17 +15,17 @@ import reactor.util.annotation.Nullable;
 
 /** The tokens of one generation per subscriber, decoded only while the subscriber has outstanding demand. */
 final class TokenFlux extends Flux<StreamToken> {
-    private final Model model;
+    private final LanguageModel model;
     private final GenerationRequest request;
     private final Consumer<? super GenerationResult> onEnd;
 
-    private TokenFlux(Model model, GenerationRequest request, @Nullable Consumer<? super GenerationResult> onEnd) {
+    private TokenFlux(LanguageModel model, GenerationRequest request, @Nullable Consumer<? super GenerationResult> onEnd) {
         this.model = model;
         this.request = request;
         this.onEnd = onEnd;
     }
 
-    static Flux<StreamToken> of(Model model, GenerationRequest request,
+    static Flux<StreamToken> of(LanguageModel model, GenerationRequest request,
                                 @Nullable Consumer<? super GenerationResult> onEnd) {
         return onAssembly(new TokenFlux(model, request, onEnd));
     }
@@ -46,7 +46,7 @@ final class TokenFlux extends Flux<StreamToken> {
         /** Tokens handed to the subscriber; engine thread only. */
         private long delivered;
 
-        TokenSubscription(CoreSubscriber<? super StreamToken> actual, Model model, GenerationRequest request,
+        TokenSubscription(CoreSubscriber<? super StreamToken> actual, LanguageModel model, GenerationRequest request,
                           @Nullable Consumer<? super GenerationResult> onEnd) {
             super(actual, model, request, onEnd);
         }

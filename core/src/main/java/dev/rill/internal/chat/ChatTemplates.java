@@ -60,16 +60,7 @@ public final class ChatTemplates {
      * @throws ChatTemplateException when the template fails, naming its line
      */
     public static String render(LlamaModelHandle model, Prompt.Chat chat, boolean addGenerationPrompt, Clock clock) {
-        String template = chat.template();
-        String source;
-        if (template == null) {
-            Optional<String> stored = chat.tools().isEmpty() ? Optional.empty() : model.chatTemplate("tool_use");
-            source = stored.or(() -> model.chatTemplate(null)).orElse("chatml");
-        } else if (isJinja(template)) {
-            source = template;
-        } else {
-            source = model.chatTemplate(template).orElse(template);
-        }
+        String source = source(model, chat);
         if (!isJinja(source)) {
             return builtIn(model, source, chat, addGenerationPrompt);
         }
@@ -77,6 +68,22 @@ public final class ChatTemplates {
         String bos = specials.bos() >= 0 ? model.tokenText(specials.bos()) : "";
         String eos = specials.eos() >= 0 ? model.tokenText(specials.eos()) : "";
         return render(source, chat, addGenerationPrompt, bos, eos, clock);
+    }
+
+    /**
+     * The template a chat prompt renders with, as the class describes: Jinja source, or the name of a llama.cpp
+     * built-in template.
+     */
+    public static String source(LlamaModelHandle model, Prompt.Chat chat) {
+        String template = chat.template();
+        if (template == null) {
+            Optional<String> stored = chat.tools().isEmpty() ? Optional.empty() : model.chatTemplate("tool_use");
+            return stored.or(() -> model.chatTemplate(null)).orElse("chatml");
+        }
+        if (isJinja(template)) {
+            return template;
+        }
+        return model.chatTemplate(template).orElse(template);
     }
 
     /**

@@ -10,10 +10,12 @@ import java.util.List;
  */
 final class BatchPlanner {
     private final LlamaBatch batch;
+    private final SlotCells cells;
     private int nextPromptSlot;
 
-    BatchPlanner(LlamaBatch batch) {
+    BatchPlanner(LlamaBatch batch, SlotCells cells) {
         this.batch = batch;
+        this.cells = cells;
     }
 
     /**
@@ -28,6 +30,7 @@ final class BatchPlanner {
             if (sequence.slot >= 0 && !sequence.prefilling() && sequence.adapters.equals(group)) {
                 sequence.batchStart = sequence.nextPosition;
                 sequence.logitsIndex = batch.add(sequence.pendingToken, sequence.nextPosition, sequence.slot, true);
+                cells.put(sequence.slot, sequence.nextPosition, sequence.pendingToken, group);
                 sequence.lastServedStep = stepNumber;
                 inBatch.add(sequence);
             }
@@ -37,7 +40,7 @@ final class BatchPlanner {
         for (int i = 0; i < slots.length && batch.remaining() > 0; i++) {
             Sequence sequence = slots[(nextPromptSlot + i) % slots.length];
             if (sequence == null || !sequence.prefilling() || !runnable.contains(sequence)
-                    || !sequence.adapters.equals(group)) {
+                    || !sequence.adapters.equals(group) || sequence.shareFrom != null) {
                 continue;
             }
             int count = Math.min(batch.remaining(), sequence.feed.length - sequence.prompted);
@@ -47,6 +50,7 @@ final class BatchPlanner {
                 int position = sequence.prompted + j;
                 boolean last = position == sequence.feed.length - 1;
                 int index = batch.add(sequence.feed[position], position, sequence.slot, last);
+                cells.put(sequence.slot, position, sequence.feed[position], group);
                 if (last) {
                     sequence.logitsIndex = index;
                 }

@@ -24,6 +24,7 @@ import java.util.function.Function;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -38,12 +39,14 @@ import org.slf4j.LoggerFactory;
  * batch the pending token of every generating sequence and then as many prompt tokens of admitted sequences
  * as the batch has room for (so a long prompt is evaluated in chunks between the running sequences' steps),
  * calls {@code llama_decode} once, samples every sequence whose logits came out, and hands each token to its
- * callback. A sequence that ends leaves its slot and its KV cells at once.
+ * callback. A sequence that ends leaves its slot at once; its KV cells stay there for a later prompt with the same
+ * beginning (the prompt cache, a chat session's next turn) unless it failed or the cache is off.
  *
  * <p>The engine owns the context, the batch and each sequence's sampler state; all are touched by its thread
  * alone and freed by it when it stops. It is the loop and the sequences' lifecycle; the rest is delegated:
  * {@link BatchPlanner} fills each step's batch, {@link AdapterScheduler} chooses and applies the step's adapter
- * set, {@link TokenEmitter} turns logits into the callback's tokens, and {@link EngineStatistics} counts.
+ * set, {@link TokenEmitter} turns logits into the callback's tokens, {@link SlotCells} knows what each slot's
+ * cells hold, and {@link EngineStatistics} counts.
  */
 public final class Engine {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
@@ -55,12 +58,32 @@ public final class Engine {
      * @param resolver turns a public {@link AdapterSet} into native handles, checking they belong to this model
      */
     public record Config(String name, LlamaContextHandle.Config context, int queueCapacity,
-                         Function<AdapterSet, List<ResolvedAdapter>> resolver) {
+                         Function<AdapterSet, List<ResolvedAdapter>> resolver, boolean promptCache) {
     }
+
+    /** The cells of a held slot, as {@link #saveHeld} read them: the tokens and llama.cpp's state of them. */
+    public record SavedCells(int[] tokens, byte[] state) {
+    }
+
+    /** Shorter shared prefixes are evaluated by each sequence rather than waited for. */
+    private static final int MIN_SHARED_PREFIX = 8;
 
     private final LlamaModelHandle model;
     private final Config config;
     private final ArrayBlockingQueue<Sequence> queue;
+    /** Work for the engine thread from other threads (chat sessions' slots), run between steps. */
+    private final ConcurrentLinkedQueue<Task<?>> tasks = new ConcurrentLinkedQueue<>();
+
+    /** Work for the engine thread and the future its caller waits on. */
+    private record Task<T>(java.util.function.Supplier<T> work, CompletableFuture<T> done) {
+        void run() {
+            try {
+                done.complete(work.get());
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+            }
+        }
+    }
     private volatile Thread thread;
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
@@ -82,6 +105,8 @@ public final class Engine {
     private AdapterScheduler adapters;
     private BatchPlanner planner;
     private TokenEmitter emitter;
+    private SlotCells cells;
+    private boolean[] freeSlots;
     private long stepNumber;
 
     private final EngineStatistics statistics = new EngineStatistics();
@@ -124,6 +149,18 @@ public final class Engine {
      * @throws IllegalArgumentException for token ids outside the vocabulary or an empty prompt
      */
     public Generation submit(GenerationRequest request, TokenCallback callback, Demand demand) {
+        return submit(request, callback, demand, -1, null);
+    }
+
+    /**
+     * Queues a request to run in {@code heldSlot}, a slot {@link #holdSlot} reserved, whose cells stay when it
+     * ends; {@code onComplete} runs before the result is visible.
+     *
+     * @throws RejectedGenerationException when the queue is full or the engine stopped
+     * @throws PromptTooLongException when the prompt does not fit in a sequence's context
+     */
+    public Generation submit(GenerationRequest request, TokenCallback callback, Demand demand, int heldSlot,
+                             java.util.function.Consumer<dev.rill.GenerationResult> onComplete) {
         if (shutdown) {
             throw closed();
         }
@@ -136,7 +173,7 @@ public final class Engine {
         }
         long seed = request.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong());
         List<ResolvedAdapter> adapters = resolve(request.adapters());
-        Sequence sequence = new Sequence(this, request, callback, demand, prompt, seed, adapters);
+        Sequence sequence = new Sequence(this, request, callback, demand, prompt, seed, adapters, heldSlot, onComplete);
         if (!queue.offer(sequence)) {
             throw new RejectedGenerationException("the request queue of " + model.path().getFileName() + " is full ("
                     + config.queueCapacity() + " waiting); retry later or raise queueCapacity");
@@ -147,6 +184,136 @@ public final class Engine {
         }
         wake();
         return sequence;
+    }
+
+    /**
+     * Runs {@code work} on the engine thread between two steps and returns its result.
+     *
+     * @throws IllegalStateException from a token callback (the engine thread), or when the engine stopped
+     */
+    private <T> T onEngineThread(java.util.function.Supplier<T> work) {
+        if (isEngineThread()) {
+            throw new IllegalStateException("chat session slots cannot be changed from a token callback");
+        }
+        if (shutdown) {
+            throw closed();
+        }
+        CompletableFuture<T> done = new CompletableFuture<>();
+        Task<T> task = new Task<>(work, done);
+        tasks.add(task);
+        wake();
+        if (shutdown && tasks.remove(task)) {
+            throw closed();
+        }
+        try {
+            return done.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new RillException(e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    private void runTasks() {
+        Task<?> task;
+        while ((task = tasks.poll()) != null) {
+            task.run();
+        }
+    }
+
+    /**
+     * Reserves a sequence slot for {@code holder} (a chat session): plain requests no longer run in it, and its
+     * cells stay between the holder's turns. A slot busy with a plain request is reserved now and serves the
+     * holder once that request ends.
+     *
+     * @return the slot
+     * @throws IllegalStateException when every slot is held already
+     */
+    public int holdSlot(Object holder) {
+        return onEngineThread(() -> {
+            int slot = cells.chooseToHold(slots);
+            if (slot < 0) {
+                throw new IllegalStateException("every one of the " + slots.length + " sequence slots is held by a chat "
+                        + "session; close one or load the model with more parallelSequences");
+            }
+            cells.hold(slot, holder);
+            return slot;
+        });
+    }
+
+    /**
+     * Gives a held slot back: a turn running in it ends ({@link FinishReason#CANCELLED}) and its cells are freed.
+     * Does nothing once the engine stopped (which freed everything).
+     */
+    public void releaseSlot(int slot) {
+        if (shutdown) {
+            return;
+        }
+        try {
+            onEngineThread(() -> {
+                Sequence running = slots[slot];
+                if (running != null) {
+                    finish(running, FinishReason.CANCELLED, null);
+                }
+                cells.hold(slot, null);
+                clearCells(slot);
+                statistics.kvCellsInUse(context.usedCells());
+                return null;
+            });
+        } catch (IllegalStateException e) {
+            if (!shutdown) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Reads the cells of a held slot between turns.
+     *
+     * @throws IllegalStateException while a turn runs in it, or when its cells were computed with LoRA adapters
+     * @throws IllegalArgumentException when this model's state cannot be saved
+     */
+    public SavedCells saveHeld(int slot) {
+        return onEngineThread(() -> {
+            if (slots[slot] != null) {
+                throw new IllegalStateException("a turn is running; save the session after it ends");
+            }
+            if (!cells.computedUnder(slot, List.of())) {
+                throw new IllegalStateException("the session's cells were computed with LoRA adapters, which a saved "
+                        + "state cannot name; save a session that runs without adapters");
+            }
+            int[] tokens = cells.tokens(slot);
+            return new SavedCells(tokens, context.saveSequence(slot, tokens.length));
+        });
+    }
+
+    /**
+     * Replaces the cells of a held, idle slot with a saved state after checking it; on failure the slot is left
+     * without cells.
+     *
+     * @throws IllegalArgumentException when the state is malformed or does not fit a sequence
+     * @throws RillException when llama.cpp refuses it
+     */
+    public void restoreHeld(int slot, int[] tokens, byte[] state) {
+        onEngineThread(() -> {
+            if (slots[slot] != null) {
+                throw new IllegalStateException("a turn is running; restore into an idle session");
+            }
+            for (int token : tokens) {
+                model.checkToken(token);
+            }
+            if (tokens.length >= sequenceContext) {
+                throw new IllegalArgumentException("the saved state holds " + tokens.length + " tokens; a sequence of this "
+                        + "model holds at most " + (sequenceContext - 1));
+            }
+            cells.truncate(slot, 0);
+            try {
+                context.restoreSequence(slot, state, tokens.length);
+            } catch (LlamaCallException e) {
+                throw new RillException(e.getMessage(), e);
+            }
+            cells.restored(slot, tokens);
+            statistics.kvCellsInUse(context.usedCells());
+            return null;
+        });
     }
 
     private IllegalStateException closed() {
@@ -258,7 +425,9 @@ public final class Engine {
             slotLogits = new Logits[slots.length];
             sequenceContext = context.cellsPerSequence();
             adapters = new AdapterScheduler(context);
-            planner = new BatchPlanner(batch);
+            cells = new SlotCells(slots.length);
+            freeSlots = new boolean[slots.length];
+            planner = new BatchPlanner(batch, cells);
             emitter = new TokenEmitter(context, vocab, sequenceContext, statistics, this::finish);
         } catch (Throwable t) {
             if (batch != null) {
@@ -305,6 +474,10 @@ public final class Engine {
         while ((waiting = queue.poll()) != null) {
             waiting.complete(fatal == null ? FinishReason.MODEL_CLOSED : FinishReason.ERROR, fatal);
         }
+        Task<?> task;
+        while ((task = tasks.poll()) != null) {
+            task.done().completeExceptionally(closed());
+        }
         adapters.detachAll();
         try {
             batch.close();
@@ -317,6 +490,7 @@ public final class Engine {
 
     private void loop() {
         while (!shutdown) {
+            runTasks();
             admit();
             if (shutdown) {
                 return;
@@ -331,34 +505,60 @@ public final class Engine {
         }
     }
 
+    /**
+     * Starts queued requests that have a slot: a chat session's turn its held slot once idle, a plain request
+     * any idle slot no session holds. Requests that find none wait, in order, without holding up the others.
+     * With nothing running and nothing admitted, waits a little for a submission or a task.
+     */
     private void admit() {
-        while (active < slots.length && !shutdown) {
-            Sequence sequence;
-            if (active == 0) {
-                try {
-                    sequence = queue.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    continue; // only close() stops the engine
-                }
-            } else {
-                sequence = queue.poll();
-            }
-            if (sequence == null) {
+        boolean admitted = false;
+        for (Sequence sequence : queue) {
+            if (shutdown) {
                 return;
             }
             if (sequence.cancelRequested()) {
-                sequence.complete(FinishReason.CANCELLED, null);
+                if (queue.remove(sequence)) {
+                    sequence.complete(FinishReason.CANCELLED, null);
+                }
                 continue;
             }
-            start(sequence);
+            int slot = slotFor(sequence);
+            if (slot < 0 || !queue.remove(sequence)) {
+                continue; // no slot yet, or cancelled meanwhile (and completed by the canceller)
+            }
+            start(sequence, slot);
+            admitted = true;
+        }
+        if (active == 0 && !admitted && !shutdown && tasks.isEmpty()) {
+            Thread.interrupted(); // only close() stops the engine
+            LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS));
         }
     }
 
-    private void start(Sequence sequence) {
-        int slot = 0;
-        while (slots[slot] != null) {
-            slot++;
+    /** The slot {@code sequence} can start in now, or -1. */
+    private int slotFor(Sequence sequence) {
+        if (sequence.heldSlot >= 0) {
+            return slots[sequence.heldSlot] == null ? sequence.heldSlot : -1;
         }
+        boolean any = false;
+        for (int slot = 0; slot < slots.length; slot++) {
+            freeSlots[slot] = slots[slot] == null && cells.holder(slot) == null;
+            any |= freeSlots[slot];
+        }
+        if (!any) {
+            return -1;
+        }
+        if (!config.promptCache()) {
+            for (int slot = 0; slot < slots.length; slot++) {
+                if (freeSlots[slot]) {
+                    return slot;
+                }
+            }
+        }
+        return cells.choose(freeSlots, sequence.feed, sequence.adapters).slot();
+    }
+
+    private void start(Sequence sequence, int slot) {
         sequence.admittedNanos = System.nanoTime();
         try {
             sequence.sampler = sequence.request.sampler().newSequence(sequence.seed);
@@ -381,7 +581,130 @@ public final class Engine {
         slots[slot] = sequence;
         active++;
         statistics.active(active);
+        try {
+            reuseCells(sequence);
+        } catch (RuntimeException e) {
+            finish(sequence, FinishReason.ERROR, e);
+        }
     }
+
+    /**
+     * Lets a starting sequence skip the prompt tokens whose cells exist already: those its slot holds (a chat
+     * session's earlier turns, or a finished request's prompt), or, with the prompt cache on, those another slot
+     * holds (copied), or those a sequence evaluating the same beginning is about to hold (waited for, then
+     * copied). The cells past the common prefix are removed. The last prompt token is always evaluated, since
+     * its logits start the generation.
+     */
+    private void reuseCells(Sequence sequence) {
+        int slot = sequence.slot;
+        int[] prompt = sequence.feed;
+        int limit = prompt.length - 1;
+        boolean cache = config.promptCache() || sequence.heldSlot >= 0;
+        int keep = cache ? Math.min(limit, cells.commonPrefix(slot, prompt, sequence.adapters)) : 0;
+        if (config.promptCache()) {
+            SlotCells.Match other = cells.longestElsewhere(slot, prompt, sequence.adapters);
+            if (other != null && Math.min(limit, other.length()) > keep) {
+                clearCells(slot);
+                keep = Math.min(limit, other.length());
+                context.copyCells(other.slot(), slot, keep);
+                cells.copy(other.slot(), slot, keep);
+            }
+        }
+        if (cells.length(slot) > keep) {
+            if (keep == 0) {
+                clearCells(slot);
+            } else {
+                context.removeFrom(slot, keep);
+                cells.truncate(slot, keep);
+            }
+        }
+        if (config.promptCache()) {
+            waitForSharedPrefix(sequence, keep);
+        }
+        sequence.prompted = keep;
+        sequence.nextPosition = keep;
+        sequence.reused = keep;
+        statistics.reused(keep);
+    }
+
+    /**
+     * When another running sequence is evaluating a longer beginning of this prompt than the cells hold (several
+     * requests with one system prompt submitted together), this one waits for it and copies, rather than
+     * evaluating the same tokens again.
+     */
+    private void waitForSharedPrefix(Sequence sequence, int keep) {
+        int limit = sequence.feed.length - 1;
+        Sequence best = null;
+        int bestLength = keep;
+        for (Sequence other : slots) {
+            if (other == null || other == sequence || !other.prefilling() || other.shareFrom != null
+                    || !other.adapters.equals(sequence.adapters)) {
+                continue;
+            }
+            int common = Math.min(limit, commonPrefix(other.feed, sequence.feed));
+            if (common > bestLength) {
+                best = other;
+                bestLength = common;
+            }
+        }
+        if (best != null && bestLength - keep >= MIN_SHARED_PREFIX) {
+            sequence.shareFrom = best;
+            sequence.shareLength = bestLength;
+        }
+    }
+
+    private static int commonPrefix(int[] a, int[] b) {
+        int n = Math.min(a.length, b.length);
+        int i = 0;
+        while (i < n && a[i] == b[i]) {
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * Settles the sequences waiting for a shared prefix before the step is planned: one whose source now holds
+     * the prefix copies it; one whose source ended, or cannot run this step, stops waiting and evaluates the
+     * prefix itself.
+     */
+    private void settleSharing() {
+        for (Sequence sequence : runnable) {
+            Sequence source = sequence.shareFrom;
+            if (source == null) {
+                continue;
+            }
+            boolean ready = source.slot >= 0
+                    && cells.commonPrefix(source.slot, sequence.feed, sequence.adapters) >= sequence.shareLength;
+            if (!ready && (source.slot < 0 || !runnable.contains(source))) {
+                sequence.shareFrom = null;
+                continue;
+            }
+            if (ready) {
+                sequence.shareFrom = null;
+                int length = sequence.shareLength;
+                try {
+                    clearCells(sequence.slot);
+                    context.copyCells(source.slot, sequence.slot, length);
+                    cells.copy(source.slot, sequence.slot, length);
+                } catch (RuntimeException e) {
+                    finish(sequence, FinishReason.ERROR, e);
+                    continue;
+                }
+                statistics.reused(length - sequence.prompted);
+                sequence.reused = length;
+                sequence.prompted = length;
+                sequence.nextPosition = length;
+            }
+        }
+        runnable.removeIf(sequence -> sequence.slot < 0);
+    }
+
+    /** Frees every cell of {@code slot}. */
+    private void clearCells(int slot) {
+        context.clearSequence(slot);
+        cells.truncate(slot, 0);
+    }
+
 
     /**
      * Runs one decode step over every sequence that has demand. Returns false when no sequence could run
@@ -418,6 +741,10 @@ public final class Engine {
                 runnable.add(sequence);
             }
         }
+        if (runnable.isEmpty()) {
+            return active == 0;
+        }
+        settleSharing();
         if (runnable.isEmpty()) {
             return active == 0;
         }
@@ -476,13 +803,14 @@ public final class Engine {
             // Evaluate the prompt and every token so far again, under the new adapters.
             int[] everything = java.util.Arrays.copyOf(sequence.prompt, sequence.prompt.length + sequence.generated);
             System.arraycopy(sequence.generatedIds, 0, everything, sequence.prompt.length, sequence.generated);
-            context.clearSequence(sequence.slot);
+            clearCells(sequence.slot);
             sequence.feed = everything;
             sequence.prompted = 0;
             sequence.nextPosition = 0;
             sequence.pendingToken = -1;
         } else if (change.reevaluate() && sequence.prompted > 0) {
-            context.clearSequence(sequence.slot);
+            sequence.shareFrom = null;
+            clearCells(sequence.slot);
             sequence.prompted = 0;
             sequence.nextPosition = 0;
         }
@@ -541,6 +869,7 @@ public final class Engine {
             if (sequence.slot >= 0 && sequence.batchStart >= 0) {
                 try {
                     context.removeFrom(sequence.slot, sequence.batchStart);
+                    cells.truncate(sequence.slot, sequence.batchStart);
                 } catch (RuntimeException e) {
                     LOG.warn("could not roll back sequence {}", sequence.slot, e);
                 }
@@ -565,12 +894,21 @@ public final class Engine {
         }
         int slot = sequence.slot;
         if (slot >= 0) {
+            for (Sequence other : slots) {
+                if (other != null && other.shareFrom == sequence) {
+                    other.shareFrom = null; // it evaluates the prefix itself, and holds no ended sequence
+                }
+            }
             slots[slot] = null;
             sequence.slot = -1;
             active--;
             statistics.active(active);
             try {
-                context.clearSequence(slot);
+                // The cells stay for a later prompt (the prompt cache, a chat session's next turn) unless they may
+                // be wrong (an error, which may have left a batch half in them).
+                if (reason == FinishReason.ERROR || !(config.promptCache() || cells.holder(slot) != null)) {
+                    clearCells(slot);
+                }
                 statistics.kvCellsInUse(context.usedCells());
             } catch (RuntimeException e) {
                 LOG.warn("could not clear the KV cells of sequence {}", slot, e);

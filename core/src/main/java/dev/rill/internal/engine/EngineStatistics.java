@@ -15,6 +15,7 @@ final class EngineStatistics {
     private volatile int kvCellsInUse;
     private volatile long steps;
     private volatile long promptTokens;
+    private volatile long reusedPromptTokens;
     private volatile long generatedTokens;
     private final AtomicLong completed = new AtomicLong();
     private volatile long decodeNanos;
@@ -36,6 +37,11 @@ final class EngineStatistics {
 
     void generatedToken() {
         generatedTokens++;
+    }
+
+    /** Counts prompt tokens whose cells were kept or copied instead of evaluated. */
+    void reused(int tokens) {
+        reusedPromptTokens += tokens;
     }
 
     void completed() {
@@ -69,6 +75,6 @@ final class EngineStatistics {
     EngineStats snapshot(int queued, int slots, int contextSize, long adapterSwitches) {
         return new EngineStats(active, queued, slots, kvCellsInUse, contextSize, steps, promptTokens, generatedTokens,
                 completed.get(), adapterSwitches, Duration.ofNanos(decodeNanos), recentStepsPerSecond,
-                recentTokensPerStep);
+                recentTokensPerStep, reusedPromptTokens);
     }
 }

@@ -32,6 +32,10 @@ final class Sequence implements Generation {
     final int[] prompt;
     final long seed;
     final long submittedNanos;
+    /** The slot a chat session holds for this turn, or -1 for a plain request that takes any free slot. */
+    final int heldSlot;
+    /** Runs when the generation ends, before its result is visible to anyone; may be null. */
+    private final java.util.function.Consumer<GenerationResult> onComplete;
     private final CompletableFuture<GenerationResult> result = new CompletableFuture<>();
     private final ResultFuture view = new ResultFuture(this);
     private final java.util.concurrent.atomic.AtomicBoolean completing = new java.util.concurrent.atomic.AtomicBoolean();
@@ -56,6 +60,9 @@ final class Sequence implements Generation {
     int logitsIndex = -1;   // batch index whose logits belong to this sequence, or -1
     int batchStart = -1;    // first position this sequence put into the current batch, or -1
     int generated;
+    int reused;             // prompt tokens found in cells (kept or copied) instead of evaluated
+    Sequence shareFrom;     // a prefilling sequence whose cells this one copies once they reach shareLength
+    int shareLength;
     SequenceSampler sampler;
     Logits logits;
     final Utf8Assembler utf8 = new Utf8Assembler();
@@ -68,8 +75,10 @@ final class Sequence implements Generation {
     long lastTokenNanos;
 
     Sequence(Engine engine, GenerationRequest request, TokenCallback callback, Demand demand, int[] prompt, long seed,
-             List<ResolvedAdapter> adapters) {
+             List<ResolvedAdapter> adapters, int heldSlot, java.util.function.Consumer<GenerationResult> onComplete) {
         this.engine = engine;
+        this.heldSlot = heldSlot;
+        this.onComplete = onComplete;
         this.feed = prompt;
         this.adapters = adapters;
         this.request = request;
@@ -208,7 +217,7 @@ final class Sequence implements Generation {
         Duration promptEval = firstDecodeNanos == 0 || promptDoneNanos == 0 ? Duration.ZERO
                 : Duration.ofNanos(promptDoneNanos - firstDecodeNanos);
         Duration generation = firstTokenNanos == 0 ? Duration.ZERO : Duration.ofNanos(lastTokenNanos - firstTokenNanos);
-        double promptRate = promptEval.isZero() ? 0 : prompt.length / (promptEval.toNanos() / 1e9);
+        double promptRate = promptEval.isZero() ? 0 : (prompt.length - reused) / (promptEval.toNanos() / 1e9);
         double generationRate = generated < 2 || generation.isZero() ? 0 : (generated - 1) / (generation.toNanos() / 1e9);
         Timings timings = new Timings(Duration.ofNanos(admitted - submittedNanos),
                 firstTokenNanos == 0 ? Duration.ZERO : Duration.ofNanos(firstTokenNanos - submittedNanos),
@@ -216,6 +225,13 @@ final class Sequence implements Generation {
         engine.completed(); // counted before the caller can see the result
         GenerationResult ended = new GenerationResult(reason, text.toString(), prompt.length, generated, seed,
                 timings, Optional.ofNullable(failure));
+        if (onComplete != null) {
+            try {
+                onComplete.accept(ended);
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(Sequence.class).warn("a completion hook failed", e);
+            }
+        }
         // The caller's future first: what was registered on it (an adapter lease, say) has run when await() returns.
         view.complete(ended); // false when the caller cancelled it
         result.complete(ended);

@@ -164,8 +164,14 @@ final class Filters {
         }
         Object value = item;
         for (String part : path.split("\\.")) {
-            Object key = part.chars().allMatch(Character::isDigit) && !part.isEmpty() ? (Object) Long.parseLong(part)
-                    : part;
+            Object key = part;
+            if (!part.isEmpty() && part.chars().allMatch(Character::isDigit)) {
+                try {
+                    key = Long.parseLong(part);
+                } catch (NumberFormatException tooLarge) {
+                    key = part; // no list is that long: looked up as a name, it is undefined
+                }
+            }
             value = interpreter.getItem(value, key);
         }
         return value;

@@ -47,7 +47,7 @@ final class Formatting {
                     }
                     value = args.get(auto++);
                 } else if (field.chars().allMatch(Character::isDigit)) {
-                    int index = Integer.parseInt(field);
+                    int index = field.length() > 9 ? Integer.MAX_VALUE : Integer.parseInt(field);
                     if (index >= args.size()) {
                         throw Py.error("Replacement index " + index + " out of range for positional args tuple");
                     }
@@ -92,14 +92,14 @@ final class Formatting {
         while (w < spec.length() && Character.isDigit(spec.charAt(w))) {
             w++;
         }
-        int width = w > i ? Integer.parseInt(spec.substring(i, w)) : 0;
+        int width = w > i ? formatNumber(spec.substring(i, w)) : 0;
         int precision = -1;
         if (w < spec.length() && spec.charAt(w) == '.') {
             int p = w + 1;
             while (p < spec.length() && Character.isDigit(spec.charAt(p))) {
                 p++;
             }
-            precision = Integer.parseInt(spec.substring(w + 1, p));
+            precision = formatNumber(spec.substring(w + 1, p));
             w = p;
         }
         char type = w < spec.length() ? spec.charAt(w) : 0;
@@ -223,5 +223,16 @@ final class Formatting {
             });
         }
         return out.toString();
+    }
+
+    /** A width or precision of a format spec, bounded by what the sandbox lets a template write. */
+    private static int formatNumber(String digits) {
+        if (digits.isEmpty()) {
+            return 0;
+        }
+        if (digits.length() > 9 || Integer.parseInt(digits) > Interpreter.MAX_OUTPUT) {
+            throw Py.error("Too many decimal digits in format string");
+        }
+        return Integer.parseInt(digits);
     }
 }

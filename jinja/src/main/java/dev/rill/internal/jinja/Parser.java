@@ -606,7 +606,13 @@ final class Parser {
                 return new Expr.GetAttr(t.line(), node, attr.value());
             }
             if (attr.type() == Type.INT) {
-                return new Expr.GetItem(t.line(), node, new Expr.Const(t.line(), Long.parseLong(attr.value())));
+                Object index;
+                try {
+                    index = Long.parseLong(attr.value());
+                } catch (NumberFormatException tooLarge) {
+                    index = Double.parseDouble(attr.value()); // no item has it: the lookup gives undefined
+                }
+                return new Expr.GetItem(t.line(), node, new Expr.Const(t.line(), index));
             }
             throw new JinjaException("expected name or number after '.'", attr.line());
         }

@@ -123,4 +123,15 @@ class JinjaTemplateTest {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void numbersPastALongAreUndefinedIndexesOrRefusedWidthsNeverACrash() {
+        assertEquals("", render("{{ messages.99999999999999999999 }}", Map.of("messages", List.of("a"))));
+        assertEquals("", render("{{ (messages | map(attribute='99999999999999999999') | list)[0] }}",
+                Map.of("messages", List.of(List.of("a")))));
+        var width = assertThrows(JinjaException.class, () -> render("{{ '{:99999999999}'.format(1) }}", Map.of()));
+        assertTrue(width.getMessage().contains("Too many decimal digits"), width.getMessage());
+        var index = assertThrows(JinjaException.class, () -> render("{{ '{99999999999}'.format(1) }}", Map.of()));
+        assertTrue(index.getMessage().contains("out of range"), index.getMessage());
+    }
 }

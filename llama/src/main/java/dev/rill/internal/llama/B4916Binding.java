@@ -121,6 +121,10 @@ final class B4916Binding implements ProfileBinding {
     // bool llama_kv_self_seq_rm(struct llama_context * ctx, llama_seq_id seq_id, llama_pos p0, llama_pos p1);
     private static final MethodHandle KV_SELF_SEQ_RM = Llama.downcall("llama_kv_self_seq_rm",
             FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+    // void llama_kv_self_seq_cp(struct llama_context * ctx, llama_seq_id seq_id_src, llama_seq_id seq_id_dst,
+    //                          llama_pos p0, llama_pos p1);
+    private static final MethodHandle KV_SELF_SEQ_CP = Llama.downcall("llama_kv_self_seq_cp",
+            FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     // void llama_kv_self_defrag(struct llama_context * ctx);
     private static final MethodHandle KV_SELF_DEFRAG = Llama.downcall("llama_kv_self_defrag", FunctionDescriptor.ofVoid(ADDRESS));
     // void llama_kv_self_update(struct llama_context * ctx);
@@ -281,6 +285,28 @@ final class B4916Binding implements ProfileBinding {
         } catch (Throwable t) {
             throw Llama.rethrow(t);
         }
+    }
+
+    /** The cache is shared here: the copy tags the same cells with the second sequence, no data moves. */
+    @Override
+    public void copyCells(MemorySegment context, int from, int to, int length) {
+        try {
+            KV_SELF_SEQ_CP.invokeExact(context, from, to, 0, length);
+        } catch (Throwable t) {
+            throw Llama.rethrow(t);
+        }
+    }
+
+    /** b4916 keeps one KV cache for every architecture it runs as a transformer; recurrent states fail the check. */
+    @Override
+    public String stateUnsupported(MemorySegment model) {
+        return null;
+    }
+
+    /** No stream count; per cell its position and a sequence id count of 0 (the ids are implied). */
+    @Override
+    public StateLayout stateLayout() {
+        return new StateLayout(0, false, 8, 0);
     }
 
     @Override

@@ -155,6 +155,18 @@ final class CurrentBinding implements ProfileBinding {
     // bool llama_memory_seq_rm(llama_memory_t mem, llama_seq_id seq_id, llama_pos p0, llama_pos p1);
     private static final MethodHandle MEMORY_SEQ_RM = Llama.downcall("llama_memory_seq_rm",
             FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+    // void llama_memory_seq_cp(llama_memory_t mem, llama_seq_id seq_id_src, llama_seq_id seq_id_dst,
+    //                         llama_pos p0, llama_pos p1);
+    private static final MethodHandle MEMORY_SEQ_CP = Llama.downcall("llama_memory_seq_cp",
+            FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    // int32_t llama_model_n_swa(const struct llama_model * model);
+    private static final MethodHandle MODEL_N_SWA = Llama.downcall("llama_model_n_swa", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    // bool llama_model_is_recurrent(const struct llama_model * model);
+    private static final MethodHandle MODEL_IS_RECURRENT = Llama.downcall("llama_model_is_recurrent",
+            FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
+    // bool llama_model_is_hybrid(const struct llama_model * model);
+    private static final MethodHandle MODEL_IS_HYBRID = Llama.downcall("llama_model_is_hybrid",
+            FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
     // llama_pos llama_memory_seq_pos_min(llama_memory_t mem, llama_seq_id seq_id);
     private static final MethodHandle MEMORY_SEQ_POS_MIN = Llama.downcall("llama_memory_seq_pos_min",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
@@ -331,6 +343,46 @@ final class CurrentBinding implements ProfileBinding {
         } catch (Throwable t) {
             throw Llama.rethrow(t);
         }
+    }
+
+    /**
+     * Each sequence has a cache stream of its own here, and a copy between streams must take the whole stream
+     * ({@code GGML_ASSERT(is_full)} aborts on a range): copy it all (the buffers move at the next decode), then
+     * drop what lies past {@code length}.
+     */
+    @Override
+    public void copyCells(MemorySegment context, int from, int to, int length) {
+        MemorySegment memory = memory(context);
+        try {
+            MEMORY_SEQ_CP.invokeExact(memory, from, to, -1, -1);
+            boolean removed = (boolean) MEMORY_SEQ_RM.invokeExact(memory, to, length, -1);
+            if (!removed) {
+                throw new LlamaCallException("llama.cpp refused to trim the copied cells of sequence " + to);
+            }
+        } catch (Throwable t) {
+            throw Llama.rethrow(t);
+        }
+    }
+
+    @Override
+    public String stateUnsupported(MemorySegment model) {
+        try {
+            if ((boolean) MODEL_IS_RECURRENT.invokeExact(model) || (boolean) MODEL_IS_HYBRID.invokeExact(model)) {
+                return "the model has recurrent layers, whose state is not a KV cache";
+            }
+            if ((int) MODEL_N_SWA.invokeExact(model) > 0) {
+                return "the model has sliding-window attention, whose state holds a second KV cache";
+            }
+            return null;
+        } catch (Throwable t) {
+            throw Llama.rethrow(t);
+        }
+    }
+
+    /** A magic number, the sequence id and a stream count first; per cell its position, one sequence id count (1) and the id. */
+    @Override
+    public StateLayout stateLayout() {
+        return new StateLayout(8, true, 12, 1);
     }
 
     /** Nothing to do: this release compacts the cache inside {@code llama_decode}. */

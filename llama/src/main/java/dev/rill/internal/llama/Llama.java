@@ -574,6 +574,41 @@ final class Llama {
         }
     }
 
+    // size_t llama_state_seq_get_size(struct llama_context * ctx, llama_seq_id seq_id);
+    private static final MethodHandle STATE_SEQ_GET_SIZE = downcall("llama_state_seq_get_size",
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT));
+    // size_t llama_state_seq_get_data(struct llama_context * ctx, uint8_t * dst, size_t size, llama_seq_id seq_id);
+    private static final MethodHandle STATE_SEQ_GET_DATA = downcall("llama_state_seq_get_data",
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+    // size_t llama_state_seq_set_data(struct llama_context * ctx, const uint8_t * src, size_t size,
+    //                                 llama_seq_id dest_seq_id);
+    private static final MethodHandle STATE_SEQ_SET_DATA = downcall("llama_state_seq_set_data",
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+
+    static long stateSeqGetSize(MemorySegment context, int sequence) {
+        try {
+            return (long) STATE_SEQ_GET_SIZE.invokeExact(context, sequence);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long stateSeqGetData(MemorySegment context, MemorySegment target, long size, int sequence) {
+        try {
+            return (long) STATE_SEQ_GET_DATA.invokeExact(context, target, size, sequence);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long stateSeqSetData(MemorySegment context, MemorySegment source, long size, int sequence) {
+        try {
+            return (long) STATE_SEQ_SET_DATA.invokeExact(context, source, size, sequence);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /** {@code const char * llama_version(void)}: the current release only; look it up before calling. */
     static String version() {
         try {

@@ -337,6 +337,114 @@ public final class LlamaContextHandle implements AutoCloseable {
         }
     }
 
+    /**
+     * Gives the empty sequence {@code to} the cells of {@code from} at positions {@code [0, length)}, as if it had
+     * evaluated them itself.
+     */
+    public void copyCells(int from, int to, int length) {
+        MemorySegment ctx = open();
+        checkSequence(from);
+        checkSequence(to);
+        if (from == to) {
+            throw new IllegalArgumentException("cannot copy sequence " + from + " onto itself");
+        }
+        if (length <= 0) {
+            throw new IllegalArgumentException("copy length must be positive, was " + length);
+        }
+        binding.copyCells(ctx, from, to, length);
+    }
+
+    /**
+     * The state of {@code sequence}'s cells, which must hold positions {@code 0..cells-1}, in a form that
+     * {@link #restoreSequence} takes back in any context of the same model and release (whatever its sequence
+     * count); empty for a sequence without cells.
+     *
+     * @throws IllegalArgumentException when this model's state cannot be moved (see {@link ProfileBinding#stateUnsupported})
+     * @throws LlamaCallException when llama.cpp fails to write it
+     */
+    public byte[] saveSequence(int sequence, int cells) {
+        MemorySegment ctx = open();
+        checkSequence(sequence);
+        String unsupported = binding.stateUnsupported(model.pointer());
+        if (unsupported != null) {
+            throw new IllegalArgumentException("cannot save the state of " + model.path().getFileName() + ": " + unsupported);
+        }
+        SequenceStateCodec codec = new SequenceStateCodec(binding.stateLayout());
+        byte[] block = codec.toBlock(rawState(ctx, sequence));
+        if (cells == 0 ? block.length != 0 : block.length == 0) {
+            throw new LlamaCallException("llama.cpp wrote a state of " + block.length + " bytes for " + cells + " cells");
+        }
+        if (cells > 0) {
+            codec.check(block, cells);
+        }
+        return block;
+    }
+
+    /**
+     * Replaces the cells of {@code sequence} with a state {@link #saveSequence} wrote, after checking that it
+     * holds {@code cells} cells at positions {@code 0..cells-1} ({@code cells} at most {@link #cellsPerSequence()}).
+     * On any failure the sequence is left without cells.
+     *
+     * @throws IllegalArgumentException when the state is malformed or too large
+     * @throws LlamaCallException when llama.cpp refuses it (tensor types or sizes of another model)
+     */
+    public void restoreSequence(int sequence, byte[] block, int cells) {
+        MemorySegment ctx = open();
+        checkSequence(sequence);
+        if (cells < 0 || cells > cellsPerSequence) {
+            throw new IllegalArgumentException("a state of " + cells + " cells does not fit a sequence of "
+                    + cellsPerSequence + " cells");
+        }
+        String unsupported = binding.stateUnsupported(model.pointer());
+        if (unsupported != null) {
+            throw new IllegalArgumentException("cannot restore a state into " + model.path().getFileName() + ": " + unsupported);
+        }
+        clearSequence(sequence);
+        if (cells == 0) {
+            if (block.length != 0) {
+                throw new IllegalArgumentException("a state without cells must be empty, was " + block.length + " bytes");
+            }
+            return;
+        }
+        SequenceStateCodec codec = new SequenceStateCodec(binding.stateLayout());
+        codec.check(block, cells);
+        byte[] raw = codec.toNative(block, rawState(ctx, sequence));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment source = arena.allocate(raw.length);
+            MemorySegment.copy(raw, 0, source, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, raw.length);
+            NativeLog.clearRecent();
+            long read = Llama.stateSeqSetData(ctx, source, raw.length, sequence);
+            if (read != raw.length) {
+                clearSequence(sequence);
+                throw new LlamaCallException(NativeLog.withRecent("llama.cpp refused the KV state ("
+                        + (read == 0 ? "read nothing" : "read " + read + " of " + raw.length + " bytes") + ")"));
+            }
+        }
+    }
+
+    private byte[] rawState(MemorySegment ctx, int sequence) {
+        long size = Llama.stateSeqGetSize(ctx, sequence);
+        if (size <= 0 || size > Integer.MAX_VALUE - 64) {
+            throw new LlamaCallException(NativeLog.withRecent("llama.cpp reported a state of " + size + " bytes for sequence " + sequence));
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment target = arena.allocate(size);
+            long written = Llama.stateSeqGetData(ctx, target, size, sequence);
+            if (written != size) {
+                throw new LlamaCallException(NativeLog.withRecent("llama.cpp wrote " + written + " of " + size
+                        + " state bytes for sequence " + sequence));
+            }
+            return target.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    private void checkSequence(int sequence) {
+        // The current release aborts on a sequence id outside [0, n_seq_max).
+        if (sequence < 0 || sequence >= sequences) {
+            throw new IllegalArgumentException("sequence " + sequence + " is outside [0, " + sequences + ")");
+        }
+    }
+
     /** Compacts the KV cache now (where the release needs asking), so that a batch that found no room may find it. */
     public void defragment() {
         binding.compact(open());

@@ -79,6 +79,7 @@ public final class LlamaModelHandle implements AutoCloseable {
         GgufHeader header = checkFile(path);
         LlamaRuntime.initialize(config.libraryPath(), config.profile());
         ProfileBinding binding = LlamaRuntime.binding();
+        ModelCheck.checkFor(binding.profile(), header);
         try (Arena arena = Arena.ofConfined()) {
             NativeLog.clearRecent();
             MemorySegment model = binding.loadModel(arena, arena.allocateFrom(path.toString()), config);

@@ -1,6 +1,7 @@
 package dev.rill.internal.llama;
 
 import dev.rill.internal.gguf.GgufHeader;
+import dev.rill.llama.LlamaProfile;
 
 /**
  * Checks a model's GGUF metadata for values on which llama.cpp aborts the process instead of failing the load,
@@ -67,6 +68,22 @@ final class ModelCheck {
         }
         if (array.length() < tokens.length()) {
             throw refuse(header, key + " has " + array.length() + " entries for " + tokens.length() + " tokens");
+        }
+    }
+
+    /**
+     * What only one release crashes on, checked once the release is known.
+     *
+     * <p>b4916 makes every 6th layer of a gemma3 model its global-attention layer and the others sliding-window
+     * ones; a model of fewer than 6 layers has no global layer, so the global attention mask is never allocated and
+     * setting it at the first decode dereferences a null buffer (SIGSEGV in {@code ggml_backend_buffer_get_type};
+     * measured: 5 layers crash, 6 generate). The current release reads the pattern from the file.
+     */
+    static void checkFor(LlamaProfile profile, GgufHeader header) {
+        if (profile == LlamaProfile.B4916 && "gemma3".equals(header.string("general.architecture").orElse(null))
+                && header.metadata().get("gemma3.block_count") instanceof Long layers && layers < 6) {
+            throw refuse(header, "gemma3.block_count is " + layers + "; llama.cpp b4916 crashes the process on a gemma3"
+                    + " model of fewer than 6 layers (it has no global-attention layer); the current profile loads it");
         }
     }
 

@@ -75,6 +75,37 @@ sealed interface ProfileBinding permits B4916Binding, CurrentBinding {
      */
     boolean removeCells(MemorySegment context, int sequence, int from, int to);
 
+    /**
+     * Gives the empty sequence {@code to} the cells of positions {@code [0, length)} of sequence {@code from}.
+     * Both ids must be in {@code [0, n_seq_max)} and differ; the caller checks them.
+     */
+    void copyCells(MemorySegment context, int from, int to, int length);
+
+    /**
+     * How this release writes one cell of a single sequence's state ({@code llama_state_seq_get_data}): the
+     * bytes of each cell's record, and the sequence ids it carries (the rest of the record).
+     */
+    StateLayout stateLayout();
+
+    /**
+     * Why a sequence's state on {@code model} cannot be moved between contexts by Rill (its cache is more than one
+     * plain KV cache), or null when it can.
+     */
+    String stateUnsupported(MemorySegment model);
+
+    /**
+     * The layout of a sequence state as one release writes it: a header (the current release: a magic number
+     * and the sequence id), an optional stream count ahead of the per-stream blocks, then per block a cell
+     * count, that many cell records (position, count of sequence ids, the ids), and the cells' tensor data.
+     *
+     * @param headerBytes the bytes before the stream count or the block
+     * @param streamCount whether a stream count comes before the blocks (the current release)
+     * @param cellBytes the bytes of one cell record
+     * @param sequenceIdsPerCell the count of sequence ids a cell record states
+     */
+    record StateLayout(int headerBytes, boolean streamCount, int cellBytes, int sequenceIdsPerCell) {
+    }
+
     /** Compacts the KV cache if this release needs to be asked. */
     void compact(MemorySegment context);
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.rill.internal.gguf.GgufHeader;
 import dev.rill.gguf.GgufFile;
 import dev.rill.gguf.GgufValue;
+import dev.rill.llama.LlamaProfile;
+import dev.rill.testkit.Architecture;
 import dev.rill.testkit.TestModels;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -83,5 +85,19 @@ class ModelCheckTest {
     @Test
     void theTestKitsModelsPass() throws IOException {
         ModelCheck.check(GgufHeader.read(rigged.path()));
+    }
+
+    @Test
+    void b4916RefusesAGemma3OfFewerThanSixLayersWhichItWouldCrashOn() throws IOException {
+        Path file = dir.resolve("gemma3-2-layers.gguf");
+        TestModels.randomWeights(Architecture.GEMMA3, Architecture.GEMMA3.tinyShape(), 1).write(file);
+        var config = new LlamaModelHandle.Config(null, null, 0, true, false);
+        LlamaRuntime.initialize(null, null);
+        if (LlamaRuntime.binding().profile() == LlamaProfile.B4916) {
+            LlamaFileException e = assertThrows(LlamaFileException.class, () -> LlamaModelHandle.load(file, config).close());
+            assertTrue(e.getMessage().contains("gemma3.block_count is 2; llama.cpp b4916 crashes"), e.getMessage());
+        } else {
+            LlamaModelHandle.load(file, config).close(); // the current release reads the layer pattern from the file
+        }
     }
 }

@@ -178,6 +178,7 @@ final class AnthropicMessages {
             }
             return switch (result.finishReason()) {
                 case END_OF_SEQUENCE -> "end_turn";
+                case TOOL_CALLS -> "tool_use";
                 case STOP_STRING -> "stop_sequence";
                 case MAX_TOKENS, CONTEXT_FULL -> "max_tokens";
                 case CANCELLED, MODEL_CLOSED -> "abort";

@@ -89,6 +89,7 @@ final class GenerationRunner {
     static String finishReason(FinishReason reason) {
         return switch (reason) {
             case END_OF_SEQUENCE, STOP_STRING -> "stop";
+            case TOOL_CALLS -> "tool_calls";
             case MAX_TOKENS, CONTEXT_FULL -> "length";
             case CANCELLED, MODEL_CLOSED -> "abort";
             case ERROR -> "error";

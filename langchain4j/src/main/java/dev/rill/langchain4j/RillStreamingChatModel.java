@@ -1,0 +1,139 @@
+package dev.rill.langchain4j;
+
+import dev.langchain4j.model.ModelProvider;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.listener.ChatModelListener;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.rill.GenerationRequest;
+import dev.rill.LanguageModel;
+import dev.rill.langchain4j.internal.ChatRequests;
+import dev.rill.langchain4j.internal.ChatSettings;
+import dev.rill.langchain4j.internal.ReplyParser;
+import dev.rill.langchain4j.internal.StreamingReply;
+import java.util.List;
+
+/**
+ * A LangChain4j {@link StreamingChatModel} that generates with a Rill {@link LanguageModel}: each token's text
+ * reaches the handler as a partial response as soon as it is sampled.
+ *
+ * <pre>{@code
+ * StreamingChatModel chat = RillStreamingChatModel.builder().model(model).build();
+ * chat.chat("Tell me a story", new StreamingChatResponseHandler() {
+ *     public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
+ *         System.out.print(partial.text());          // context.streamingHandle().cancel() stops the generation
+ *     }
+ *     public void onCompleteResponse(ChatResponse response) { System.out.println(); }
+ *     public void onError(Throwable error) { error.printStackTrace(); }
+ * });
+ * }</pre>
+ *
+ * <p>Requests and responses are mapped as in {@link RillChatModel}. {@code chat} returns at once. What Rill cannot
+ * honour ({@code UnsupportedFeatureException}) or a parameter out of range is thrown by {@code chat} itself, as
+ * LangChain4j's models do; a request the model refuses when it is submitted (queue full, prompt too long, model
+ * closed) reaches {@code onError}, on the calling thread.
+ *
+ * <p><b>Threads.</b> Every other handler call runs on the model's engine thread, which decodes every sequence of
+ * the model: keep the handler quick, or hand the work to another thread.
+ *
+ * <p><b>Cancellation.</b> {@code context.streamingHandle().cancel()} (from a partial callback or any thread)
+ * ends the generation before its next token and frees its sequence; the handler hears nothing more, neither
+ * {@code onCompleteResponse} nor {@code onError}. Cancelling is idempotent.
+ *
+ * <p><b>Handler exceptions.</b> As with LangChain4j's own models, an exception thrown by a partial callback or by
+ * {@code onCompleteResponse} goes to {@code onError} (and the listeners' {@code onError}) and the stream goes
+ * on; one thrown by {@code onError} is dropped.
+ *
+ * <p><b>Not there yet.</b> {@code onPartialThinking}, {@code onPartialToolCall} and {@code onCompleteToolCall} are
+ * wired but not called: tool calls and reasoning in the output are not parsed yet, so all text arrives as
+ * partial responses.
+ */
+public final class RillStreamingChatModel implements StreamingChatModel {
+    private final ChatSettings settings;
+
+    private RillStreamingChatModel(ChatSettings settings) {
+        this.settings = settings;
+    }
+
+    /** A builder; {@link Builder#model} is required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
+        GenerationRequest generation = ChatRequests.toGeneration(settings.model(), settings.modelName(), request);
+        StreamingReply.start(settings.model(), generation, ReplyParser.plainText(), settings.modelName(), handler);
+    }
+
+    @Override
+    public ChatRequestParameters defaultRequestParameters() {
+        return settings.defaults();
+    }
+
+    @Override
+    public List<ChatModelListener> listeners() {
+        return settings.listeners();
+    }
+
+    @Override
+    public ModelProvider provider() {
+        return ModelProvider.OTHER;
+    }
+
+    /** The model that generates. */
+    public LanguageModel model() {
+        return settings.model();
+    }
+
+    @Override
+    public String toString() {
+        return "RillStreamingChatModel[" + settings.modelName() + "]";
+    }
+
+    /** Builds a {@link RillStreamingChatModel}. Each option may be set once; arguments are checked when set. */
+    public static final class Builder {
+        private final ChatSettings.Builder settings = new ChatSettings.Builder();
+
+        private Builder() {
+        }
+
+        /**
+         * The model to generate with (required; not closed).
+         *
+         * @throws IllegalStateException when the model is closed
+         */
+        public Builder model(LanguageModel model) {
+            settings.model(model);
+            return this;
+        }
+
+        /** As {@link RillChatModel.Builder#modelName}. */
+        public Builder modelName(String modelName) {
+            settings.modelName(modelName);
+            return this;
+        }
+
+        /** As {@link RillChatModel.Builder#defaultRequestParameters}. */
+        public Builder defaultRequestParameters(ChatRequestParameters parameters) {
+            settings.defaultRequestParameters(parameters);
+            return this;
+        }
+
+        /** Listeners notified around each request ({@code onRequest}, {@code onResponse}, {@code onError}). */
+        public Builder listeners(List<ChatModelListener> listeners) {
+            settings.listeners(listeners);
+            return this;
+        }
+
+        /**
+         * The streaming chat model.
+         *
+         * @throws IllegalStateException when no model was given
+         */
+        public RillStreamingChatModel build() {
+            return new RillStreamingChatModel(settings.build());
+        }
+    }
+}

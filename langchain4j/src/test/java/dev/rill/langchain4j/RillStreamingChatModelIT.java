@@ -1,0 +1,75 @@
+package dev.rill.langchain4j;
+
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.listener.ChatModelListener;
+import dev.langchain4j.model.chat.common.AbstractStreamingChatModelIT;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
+import dev.langchain4j.model.chat.request.DefaultChatRequestParameters;
+import dev.langchain4j.model.chat.response.ChatResponseMetadata;
+import dev.rill.Model;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * LangChain4j's own streaming chat-model suite on the rigged plus-one model, capability switches set to what
+ * {@link RillStreamingChatModel} does. The cases in {@link #NOT_RUN} need a real instruct model and are skipped with
+ * their reason.
+ */
+@ExtendWith(NotRunHere.class)
+class RillStreamingChatModelIT extends AbstractStreamingChatModelIT {
+    static final Map<String, String> NOT_RUN = SuiteCases.streaming();
+
+    private final Model model = Fixtures.plusOneChat();
+
+    @AfterAll
+    void close() {
+        model.close();
+    }
+
+    @Override
+    protected List<StreamingChatModel> models() {
+        return List.of(Fixtures.streamingModel(model, DefaultChatRequestParameters.EMPTY));
+    }
+
+    @Override
+    public StreamingChatModel createModelWith(ChatModelListener listener) {
+        return RillStreamingChatModel.builder().model(model).listeners(List.of(listener)).build();
+    }
+
+    @Override
+    protected StreamingChatModel createModelWith(ChatRequestParameters parameters) {
+        return Fixtures.streamingModel(model, parameters);
+    }
+
+    @Override
+    protected ChatRequestParameters createIntegrationSpecificParameters(int maxOutputTokens) {
+        return RillChatRequestParameters.builder().maxOutputTokens(maxOutputTokens).seed(7L).build();
+    }
+
+    @Override
+    protected boolean supportsModelNameParameter() {
+        return false;
+    }
+
+    @Override
+    protected boolean supportsToolChoiceRequired() {
+        return false;
+    }
+
+    @Override
+    protected boolean supportsSingleImageInputAsBase64EncodedString() {
+        return false;
+    }
+
+    @Override
+    protected boolean supportsSingleImageInputAsPublicURL() {
+        return false;
+    }
+
+    @Override
+    protected Class<? extends ChatResponseMetadata> chatResponseMetadataType(StreamingChatModel model) {
+        return RillChatResponseMetadata.class;
+    }
+}
