@@ -132,10 +132,12 @@ class ErrorStatusTest {
     }
 
     @Test
-    void endpointsNotThereYetAre501AndWrongMethodsAre405() throws Exception {
-        JsonNode rerank = error(post("/v1/rerank", "{\"query\": \"q\", \"documents\": [\"d\"]}"), 501);
-        assertEquals("not_supported_error", rerank.get("type").asText());
+    void rerankingAModelThatIsNotARerankerIs400AndWrongMethodsAre405() throws Exception {
+        JsonNode rerank = error(post("/v1/rerank", "{\"query\": \"q\", \"documents\": [\"d\"]}"), 400);
+        assertEquals("model_not_reranker", rerank.get("code").asText());
+        assertTrue(rerank.get("message").asText().contains("not a reranker"), rerank.toString());
         error(fixture.get("/v1/chat/completions", "Authorization", AUTH), 405);
+        error(fixture.get("/v1/rerank", "Authorization", AUTH), 405);
     }
 
     @Test

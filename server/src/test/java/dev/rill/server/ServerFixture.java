@@ -69,6 +69,16 @@ final class ServerFixture implements AutoCloseable {
         return server.uri().resolve(path);
     }
 
+    /** POSTs {@code body} as JSON to {@code path} of any running server. */
+    static HttpResponse<String> send(RillServer server, String path, String body)
+            throws IOException, InterruptedException {
+        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            return client.send(HttpRequest.newBuilder(server.uri().resolve(path)).timeout(PATIENCE)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
     HttpResponse<String> post(String path, String body, String... headers) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(PATIENCE)
                 .header("Content-Type", "application/json")

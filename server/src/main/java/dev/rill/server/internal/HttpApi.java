@@ -29,6 +29,7 @@ public final class HttpApi {
     private final ChatCompletions chat;
     private final Completions completions;
     private final Embeddings embeddings;
+    private final Reranking reranking;
     private final ModelsAndAdapters models;
     private final AnthropicMessages messages;
 
@@ -47,6 +48,7 @@ public final class HttpApi {
         this.chat = new ChatCompletions(served, runner);
         this.completions = new Completions(served, runner);
         this.embeddings = new Embeddings(served);
+        this.reranking = new Reranking(served);
         this.models = new ModelsAndAdapters(served);
         this.messages = new AnthropicMessages(served, runner);
     }
@@ -124,8 +126,8 @@ public final class HttpApi {
                     return models.adapters(response);
                 }
                 return post(request, method, path, body -> models.register(body, response));
-            case "/v1/rerank", "/v1/reranking", "/rerank":
-                throw ApiException.notImplemented("Reranking (" + path + ") is not available in this server yet");
+            case "/v1/rerank", "/v1/reranking", "/rerank", "/reranking":
+                return post(request, method, path, body -> reranking.handle(body, response));
             case "/v1/messages":
                 return post(request, method, path, body -> messages.handle(body, response));
             default:
@@ -215,14 +217,19 @@ public final class HttpApi {
         }
         return switch (path) {
             case "/", "/index.html" -> "/";
+            case "/v1/reranking", "/rerank", "/reranking" -> "/v1/rerank";
             case "/health", "/metrics", "/v1/models", "/v1/chat/completions", "/v1/completions", "/v1/embeddings",
                  "/v1/adapters", "/v1/rerank", "/v1/messages" -> path;
             default -> "other";
         };
     }
 
-    /** Frees what the handler created (the embedder). */
+    /** Frees what the handler created (the embedder and the reranker). */
     public void close() {
-        embeddings.close();
+        try {
+            embeddings.close();
+        } finally {
+            reranking.close();
+        }
     }
 }
