@@ -1,5 +1,8 @@
 package dev.rill.examples;
 
+import dev.rill.ChatMessage;
+import dev.rill.ChatResult;
+import dev.rill.Demand;
 import dev.rill.ChatSession;
 import dev.rill.EngineStats;
 import dev.rill.GenerationResult;
@@ -23,7 +26,7 @@ import java.nio.file.Path;
  * Works the same with input piped in.
  */
 final class ChatCommand {
-    static final String HELP = "commands: /save FILE, /load FILE, /reset, /exit";
+    static final String HELP = "commands: /save FILE, /load FILE, /reset, /tool CALL_ID RESULT, /exit";
 
     private ChatCommand() {
     }
@@ -46,6 +49,17 @@ final class ChatCommand {
                     if (line.isBlank()) {
                         continue;
                     }
+                    if (line.startsWith("/tool ")) {
+                        // A tool's answer to a call of the last reply: the next turn's message.
+                        String[] answer = line.strip().split("\\s+", 3);
+                        if (answer.length < 3) {
+                            err.println("rill: /tool needs a call id and the result");
+                            failures++;
+                        } else {
+                            failures += turn(cli, model, session, ChatMessage.tool(answer[1], answer[2]), out, err) ? 0 : 1;
+                        }
+                        continue;
+                    }
                     if (line.startsWith("/")) {
                         String[] command = line.strip().split("\\s+", 2);
                         if (command[0].equals("/exit") || command[0].equals("/quit")) {
@@ -63,7 +77,7 @@ final class ChatCommand {
                         }
                         continue;
                     }
-                    failures += turn(cli, model, session, line, out, err) ? 0 : 1;
+                    failures += turn(cli, model, session, ChatMessage.user(line), out, err) ? 0 : 1;
                 }
                 return failures == 0 ? 0 : 1;
             } finally {
@@ -114,7 +128,30 @@ final class ChatCommand {
                 .contextPolicy(ChatSession.ContextPolicy.DROP_OLDEST_TURNS);
         cli.stops().forEach(builder::stop);
         cli.seed().ifPresent(builder::seed);
+        if (cli.tools() != null) {
+            try {
+                builder.tools(ChatFiles.tools(cli.tools()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the tools of " + cli.tools() + ": " + e.getMessage(), e);
+            }
+        }
+        if (cli.toolChoice() != null) {
+            builder.toolChoice(ChatReplyCommand.toolChoice(cli.toolChoice()));
+        }
+        boolean templateReadsThinking = model.info().chatTemplate().map(t -> t.contains("enable_thinking")).orElse(false);
+        if (cli.noThink() && templateReadsThinking) {
+            builder.variable("enable_thinking", false);
+        } else if (cli.noThink()) {
+            builder.reasoningBudget(0);
+        } else if (cli.reasoningBudget() >= 0) {
+            builder.reasoningBudget(cli.reasoningBudget());
+        }
         return builder;
+    }
+
+    /** Whether the replies are parsed into answer, thinking and tool calls: with tools or a thinking flag. */
+    private static boolean parsed(CliArguments cli) {
+        return cli.tools() != null || cli.noThink() || cli.reasoningBudget() >= 0;
     }
 
     /**
@@ -144,15 +181,29 @@ final class ChatCommand {
     }
 
     /** Runs one turn, streaming the reply; false when it failed. */
-    private static boolean turn(CliArguments cli, Model model, ChatSession session, String message, PrintStream out,
-                                PrintStream err) {
+    private static boolean turn(CliArguments cli, Model model, ChatSession session, ChatMessage message,
+                                PrintStream out, PrintStream err) {
         EngineStats before = model.stats();
+        if (parsed(cli)) {
+            try {
+                ChatResult result = session.submitChat(message, ChatReplyCommand.printer(cli, out, err),
+                        Demand.unbounded()).awaitChat();
+                ChatReplyCommand.printResult(cli, result, out, err);
+                return true;
+            } catch (RillException | IllegalStateException | IllegalArgumentException e) {
+                if (!cli.json()) {
+                    out.println();
+                }
+                err.println("rill: " + e.getMessage());
+                return false;
+            }
+        }
         TokenCallback printer = cli.json() ? (token, g) -> out.println(RillCli.tokenJson(token)) : (token, g) -> {
             out.print(token.text());
             out.flush();
         };
         try {
-            GenerationResult result = session.send(message, printer);
+            GenerationResult result = session.submit(message, printer, Demand.unbounded()).await();
             EngineStats after = model.stats();
             if (cli.json()) {
                 out.println(RillCli.resultJson(result));

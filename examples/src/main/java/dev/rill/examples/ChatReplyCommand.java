@@ -60,17 +60,30 @@ final class ChatReplyCommand {
             request.reasoningBudget(cli.reasoningBudget());
         }
         if (cli.toolChoice() != null) {
-            request.toolChoice(switch (cli.toolChoice()) {
-                case "auto" -> ToolChoice.auto();
-                case "none" -> ToolChoice.none();
-                case "required" -> ToolChoice.required();
-                default -> ToolChoice.named(cli.toolChoice());
-            });
+            request.toolChoice(toolChoice(cli.toolChoice()));
         }
         if (!selection.isEmpty()) {
             request.adapters(adapters.adapterSet(selection));
         }
-        ChatCallback printer = cli.json() ? (token, g) -> out.println(tokenJson(token)) : new ChatCallback() {
+        ChatCallback printer = printer(cli, out, err);
+        ChatResult result = model.chat(request.build(), printer);
+        printResult(cli, result, out, err);
+        return 0;
+    }
+
+    /** {@code --tool-choice}: auto, none, required, or a tool's name. */
+    static ToolChoice toolChoice(String choice) {
+        return switch (choice) {
+            case "auto" -> ToolChoice.auto();
+            case "none" -> ToolChoice.none();
+            case "required" -> ToolChoice.required();
+            default -> ToolChoice.named(choice);
+        };
+    }
+
+    /** Prints each token: with {@code --json} as a JSON line, else the answer to {@code out}, thinking to {@code err}. */
+    static ChatCallback printer(CliArguments cli, PrintStream out, PrintStream err) {
+        return cli.json() ? (token, g) -> out.println(tokenJson(token)) : new ChatCallback() {
             private boolean thinking;
 
             @Override
@@ -97,7 +110,10 @@ final class ChatReplyCommand {
                 }
             }
         };
-        ChatResult result = model.chat(request.build(), printer);
+    }
+
+    /** Prints what a reply left: its held-back tail, its calls as JSON lines and a summary, or the result as JSON. */
+    static void printResult(CliArguments cli, ChatResult result, PrintStream out, PrintStream err) {
         if (cli.json()) {
             out.println(resultJson(result));
         } else {
@@ -109,7 +125,6 @@ final class ChatReplyCommand {
             err.println(RillCli.summary(result.generation()).replace("[" + result.generation().finishReason(),
                     "[" + result.finishReason()));
         }
-        return 0;
     }
 
     static String tokenJson(ChatToken token) {

@@ -47,10 +47,11 @@ record CliArguments(Path model, String prompt, boolean chat, String system, int 
                                       thinking to stderr, tool calls print as JSON lines {"id", "name",
                                       "arguments"} at the end. Without, a conversation: each line of standard
                                       input is a user message and the model keeps the conversation's KV cells
-                                      between turns. Commands: /save FILE, /load FILE, /reset, /exit
+                                      between turns. Commands: /save FILE, /load FILE, /reset, /exit, and
+                                      /tool CALL_ID RESULT (a tool's answer, the next turn's message)
                   --system TEXT       with --chat, the system message that starts the conversation
                   --tools FILE        offer the tools of a JSON file ([{"type": "function", "function":
-                                      {"name", "description", "parameters"}}]) to a --prompt reply; implies --chat
+                                      {"name", "description", "parameters"}}]); calls print as JSON lines
                   --tool-choice C     auto (default), none, required, or a tool's name
                   --no-think          turn thinking off: enable_thinking=false for templates that read it,
                                       else close the thinking block at once; implies --chat
