@@ -282,6 +282,9 @@ class RemoteModelTest {
         assertTrue(started.await(30, TimeUnit.SECONDS));
         model.close();
         assertEquals(FinishReason.MODEL_CLOSED, generation.await(RemoteFixture.PATIENCE).finishReason());
+        generation.cancel();
+        generation.demandChanged();
+        assertEquals(FinishReason.MODEL_CLOSED, generation.await().finishReason(), "cancel after the end changes nothing");
         assertTrue(model.isClosed());
         assertThrows(IllegalStateException.class, () -> model.submit(GenerationRequest.of("abc"),
                 TokenCallback.ignore()));

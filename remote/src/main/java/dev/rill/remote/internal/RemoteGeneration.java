@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -130,7 +131,7 @@ public final class RemoteGeneration implements Generation, Flow.Subscriber<List<
             s.cancel();
         }
         bodyDone = true;
-        executor.execute(this::drain);
+        drainLater();
     }
 
     /** Ends the generation because its model was closed: the stream is closed, the reason is MODEL_CLOSED. */
@@ -145,12 +146,21 @@ public final class RemoteGeneration implements Generation, Flow.Subscriber<List<
     @Override
     public void cancel() {
         cancelled = true;
-        executor.execute(this::drain);
+        drainLater();
     }
 
     @Override
     public void demandChanged() {
-        executor.execute(this::drain);
+        drainLater();
+    }
+
+    /** Runs the drain loop on the executor, or here once the executor is shut down (the model was closed). */
+    private void drainLater() {
+        try {
+            executor.execute(this::drain);
+        } catch (RejectedExecutionException e) {
+            drain();
+        }
     }
 
     @Override
