@@ -1,6 +1,7 @@
 package dev.rill.sampling;
 
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -96,6 +97,39 @@ public final class SamplerChain implements Sampler {
     Distribution distribution(Logits logits, Kernels kernels) {
         Logits copy = Logits.wrap(Arrays.copyOf(logits.array(), logits.size()));
         return new ChainSequence(this, 0, kernels).distribution(copy);
+    }
+
+    /**
+     * This chain's settings, for code that passes them on instead of sampling itself (such as a client of a
+     * remote server). Neutral values mean a stage is off: top-k 0, typical-p and top-p 1, min-p 0, penalty
+     * window 0.
+     */
+    public Settings settings() {
+        Map<Integer, Float> biases = new TreeMap<>();
+        for (int i = 0; i < biasTokens.length; i++) {
+            biases.put(biasTokens[i], biasValues[i]);
+        }
+        return new Settings(Collections.unmodifiableMap(biases), penaltyLastN, repeatPenalty, frequencyPenalty,
+                presencePenalty, topK, typicalP, topP, minP, temperature);
+    }
+
+    /**
+     * The settings of a {@link SamplerChain}, as its builder took them.
+     *
+     * @param logitBiases the bias of each biased token, by token id
+     * @param penaltyLastN the penalty window in generated tokens, 0 when penalties are off
+     * @param repeatPenalty the repeat penalty, 1 when neutral
+     * @param frequencyPenalty the frequency penalty, 0 when neutral
+     * @param presencePenalty the presence penalty, 0 when neutral
+     * @param topK top-k, 0 when off
+     * @param typicalP typical-p, 1 when off
+     * @param topP top-p, 1 when off
+     * @param minP min-p, 0 when off
+     * @param temperature the temperature, 0 for the most likely survivor
+     */
+    public record Settings(Map<Integer, Float> logitBiases, int penaltyLastN, float repeatPenalty,
+                           float frequencyPenalty, float presencePenalty, int topK, float typicalP, float topP,
+                           float minP, float temperature) {
     }
 
     boolean hasPenalties() {

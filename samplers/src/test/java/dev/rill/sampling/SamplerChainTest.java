@@ -358,4 +358,22 @@ class SamplerChainTest {
         assertEquals(0, outside, "draws of tokens outside the distribution");
         assertTrue(chi2 < critical, chain + ": chi-square " + chi2 + " >= " + critical);
     }
+
+    @Test
+    void settingsReportWhatTheBuilderTookAndNeutralValuesForStagesLeftOff() {
+        SamplerChain.Settings set = Sampler.chain().topK(40).topP(0.9).minP(0.05).temperature(0.7)
+                .penalties(64, 1.0, 0.5, 0.25).logitBias(7, -2).build().settings();
+        assertEquals(40, set.topK());
+        assertEquals(0.9f, set.topP());
+        assertEquals(0.05f, set.minP());
+        assertEquals(0.7f, set.temperature());
+        assertEquals(64, set.penaltyLastN());
+        assertEquals(1f, set.repeatPenalty());
+        assertEquals(0.5f, set.frequencyPenalty());
+        assertEquals(0.25f, set.presencePenalty());
+        assertEquals(java.util.Map.of(7, -2f), set.logitBiases());
+        assertEquals(1f, set.typicalP());
+        SamplerChain.Settings plain = Sampler.chain().build().settings();
+        assertEquals(new SamplerChain.Settings(java.util.Map.of(), 0, 1f, 0f, 0f, 0, 1f, 1f, 0f, 1f), plain);
+    }
 }

@@ -39,10 +39,11 @@ final class Logprobs {
         return token.text();
     }
 
-    /** One entry of a chat completion's {@code logprobs.content}. */
+    /** One entry of a chat completion's {@code logprobs.content}, with each token's {@code id} as llama.cpp's server sends it. */
     static ObjectNode chatEntry(StreamToken token, int top) {
         ObjectNode entry = Json.MAPPER.createObjectNode();
         String text = text(token);
+        entry.put("id", token.tokenId());
         entry.put("token", text);
         entry.put("logprob", chosen(token));
         bytes(entry, text);
@@ -51,6 +52,7 @@ final class Logprobs {
         for (int i = 0; i < n; i++) {
             TokenAlternative alternative = token.alternatives().get(i);
             ObjectNode item = alternatives.addObject();
+            item.put("id", alternative.tokenId());
             item.put("token", alternative.text());
             item.put("logprob", Math.log(alternative.probability()));
             bytes(item, alternative.text());
