@@ -89,7 +89,7 @@ public class AdapterBenchmark {
             dir = Files.createTempDirectory("rill-bench-adapters-");
             Path modelFile = dir.resolve("plus-one.gguf");
             TestModels.plusOne().write(modelFile);
-            model = Model.load(modelFile, ModelOptions.builder().contextSize(1024).threads(1).parallelSequences(4).build());
+            model = Model.load(modelFile, ModelOptions.builder().promptCache(false).contextSize(1024).threads(1).parallelSequences(4).build());
             for (int i = 0; i < adapters.length; i++) {
                 Path file = dir.resolve("plus-two-" + i + ".gguf");
                 TestModels.plusTwoAdapter().write(file);
@@ -166,7 +166,7 @@ public class AdapterBenchmark {
             dir = Files.createTempDirectory("rill-bench-adapter-load-");
             Path modelFile = dir.resolve("plus-one.gguf");
             TestModels.plusOne().write(modelFile);
-            model = Model.load(modelFile, ModelOptions.builder().contextSize(256).threads(1).build());
+            model = Model.load(modelFile, ModelOptions.builder().promptCache(false).contextSize(256).threads(1).build());
             List<LoraAdapterFile.Target> targets = new ArrayList<>();
             SplittableRandom random = new SplittableRandom(rank);
             for (GgufFile.TensorInfo tensor : GgufFile.read(modelFile).tensors()) {

@@ -94,7 +94,7 @@ public class ConcurrencyBenchmark {
         dir = Files.createTempDirectory("rill-bench-concurrency-");
         Path file = dir.resolve("random-32k-" + weights + ".gguf");
         TestModels.random32k(GgmlType.valueOf(weights), 42).write(file);
-        ModelOptions options = ModelOptions.builder().threads(THREADS).contextSize(8 * 256).parallelSequences(8)
+        ModelOptions options = ModelOptions.builder().promptCache(false).threads(THREADS).contextSize(8 * 256).parallelSequences(8)
                 .build();
         prompts = Arrays.copyOf(PROMPTS, streams);
         if (benchmark.getBenchmark().endsWith(".rawBatched")) {

@@ -298,7 +298,7 @@ public final class GpuCheck {
         Path probe = work.resolve("probe.gguf");
         TestModels.plusOne().write(probe);
         NativeRuntime runtime;
-        try (Model model = Model.load(probe, ModelOptions.builder().gpuLayers(ModelOptions.ALL_LAYERS).threads(1)
+        try (Model model = Model.load(probe, ModelOptions.builder().promptCache(false).gpuLayers(ModelOptions.ALL_LAYERS).threads(1)
                 .contextSize(64).build())) {
             runtime = model.info().runtime();
         } finally {
@@ -466,7 +466,7 @@ public final class GpuCheck {
 
     private static ModelOptions.Builder options(Options o) {
         int context = Math.max(512, (o.promptTokens() + o.tokens() + 255) / 256 * 256);
-        return ModelOptions.builder().threads(o.threads()).contextSize(context);
+        return ModelOptions.builder().promptCache(false).threads(o.threads()).contextSize(context);
     }
 
     /** Run right after the model loaded, before anything is measured: prints and checks what was loaded. */

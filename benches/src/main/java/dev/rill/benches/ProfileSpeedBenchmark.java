@@ -163,7 +163,7 @@ public class ProfileSpeedBenchmark {
     }
 
     static ModelOptions options(String profile) {
-        return ModelOptions.builder().llamaProfile(LlamaProfile.fromLabel(profile)).threads(THREADS)
+        return ModelOptions.builder().promptCache(false).llamaProfile(LlamaProfile.fromLabel(profile)).threads(THREADS)
                 .contextSize(CONTEXT_SIZE).build();
     }
 

@@ -49,7 +49,7 @@ public final class Soak {
         Path dir = Files.createTempDirectory("rill-soak-");
         Path file = dir.resolve("rigged-plus-one.gguf");
         rigged.write(file);
-        ModelOptions options = ModelOptions.builder().threads(THREADS).contextSize(CONTEXT_SIZE).build();
+        ModelOptions options = ModelOptions.builder().promptCache(false).threads(THREADS).contextSize(CONTEXT_SIZE).build();
         GenerationRequest request = GenerationRequest.builder(PROMPT).maxTokens(TOKENS).build();
         TokenCallback callback = TokenCallback.ignore();
         long start = System.nanoTime();

@@ -82,7 +82,7 @@ public class StreamingOverheadBenchmark {
     static final long WEIGHT_SEED = 42L;
 
     static ModelOptions options() {
-        return ModelOptions.builder().threads(THREADS).contextSize(CONTEXT_SIZE).build();
+        return ModelOptions.builder().promptCache(false).threads(THREADS).contextSize(CONTEXT_SIZE).build();
     }
 
     /** Writes the model into a new temporary folder and returns the file. */

@@ -62,7 +62,7 @@ public class TimeToFirstTokenBenchmark {
         dir = Files.createTempDirectory("rill-bench-ttft-");
         Path file = dir.resolve("random-32k-f16.gguf");
         TestModels.random32k(GgmlType.F16, 42).write(file);
-        model = Model.load(file, ModelOptions.builder().threads(THREADS).contextSize(5 * 1024).parallelSequences(5)
+        model = Model.load(file, ModelOptions.builder().promptCache(false).threads(THREADS).contextSize(5 * 1024).parallelSequences(5)
                 .build());
         SplittableRandom random = new SplittableRandom(1);
         prompt = new int[promptTokens];

@@ -78,7 +78,7 @@ public class ToolCallGrammarBenchmark {
             file = dir.resolve("random-32k-tiny.gguf");
             // A 32k vocabulary on the rigged models' tiny shape: decoding is cheap, so the sampler's share shows.
             TestModels.randomWeights("random-32k-tiny", 32_000, TestModels.RIGGED_SHAPE, GgmlType.F32, 42L).write(file);
-            model = Model.load(file, ModelOptions.builder().threads(1).contextSize(512).build());
+            model = Model.load(file, ModelOptions.builder().promptCache(false).threads(1).contextSize(512).build());
             List<ChatMessage> messages = List.of(ChatMessage.user(StreamingOverheadBenchmark.PROMPT));
             Prompt.Chat plain = Prompt.chatBuilder(messages).template(LlamaModel.CHATML_TEMPLATE).build();
             Prompt.Chat withTools = Prompt.chatBuilder(messages).template(LlamaModel.CHATML_TEMPLATE)
