@@ -8,6 +8,10 @@ import dev.rill.Generation;
 import dev.rill.GenerationRequest;
 import dev.rill.GenerationResult;
 import dev.rill.LanguageModel;
+import dev.rill.remote.internal.TextOnlyChat;
+import dev.rill.Prompt;
+import dev.rill.ChatGeneration;
+import dev.rill.ChatCallback;
 import dev.rill.ModelInfo;
 import dev.rill.RillException;
 import dev.rill.SpecialTokens;
@@ -268,6 +272,23 @@ public final class RemoteModel implements LanguageModel {
                 throw new RillException("interrupted while sending POST " + uri, e);
             }
         }
+    }
+
+    /**
+     * A chat request over {@code /v1/chat/completions}. For now the server's streamed content is the answer:
+     * every token arrives on the content channel, and the result has neither reasoning nor tool calls.
+     *
+     * @throws IllegalArgumentException when the prompt is not a chat prompt
+     */
+    @Override
+    public ChatGeneration submitChat(GenerationRequest request, ChatCallback callback, Demand demand) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(callback, "callback");
+        if (!(request.prompt() instanceof Prompt.Chat)) {
+            throw new IllegalArgumentException("submitChat needs a chat prompt (Prompt.chat or Prompt.chatBuilder), "
+                    + "not " + request.prompt().getClass().getSimpleName());
+        }
+        return TextOnlyChat.submit(this, request, callback, demand);
     }
 
     private static boolean retryableBeforeResponse(Throwable cause) {
