@@ -8,7 +8,6 @@ import dev.rill.Generation;
 import dev.rill.GenerationRequest;
 import dev.rill.GenerationResult;
 import dev.rill.LanguageModel;
-import dev.rill.Model;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import reactor.core.CoreSubscriber;
@@ -57,7 +56,7 @@ final class ChatFlux extends Flux<ChatToken> {
 
         @Override
         Generation submit() {
-            return chatModel(model).submitChat(request, this, this);
+            return model.submitChat(request, this, this);
         }
 
         @Override
@@ -99,14 +98,6 @@ final class ChatFlux extends Flux<ChatToken> {
         @Override
         void modelClosed(GenerationResult result) {
             actual.onError(closed(model, result));
-        }
-
-        private static Model chatModel(LanguageModel model) {
-            if (model instanceof Model inProcess) {
-                return inProcess;
-            }
-            throw new UnsupportedOperationException("chat generations need an in-process Model, not "
-                    + model.getClass().getSimpleName());
         }
     }
 }

@@ -102,7 +102,7 @@ public final class ReactiveModel {
     /**
      * The tokens of a chat generation of {@code request}, one generation per subscription, each with the channel
      * its text went to and what it added to the answer, the reasoning and the tool calls, as
-     * {@code Model.submitChat} parses them (see {@code docs/chat.md}): tool calls form as {@link ChatToken#delta()}s
+     * {@link LanguageModel#submitChat} parses them (see {@code docs/chat.md}): tool calls form as {@link ChatToken#delta()}s
      * (the name first, then the argument text), reasoning arrives on its own channel, and the tools, tool choice,
      * chat format and reasoning budget of the request apply. Demand, cancellation, errors and threads are as for
      * {@link #stream(GenerationRequest)}: one token per requested item. Completes once the output is parsed.
