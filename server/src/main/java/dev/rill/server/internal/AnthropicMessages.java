@@ -97,7 +97,8 @@ final class AnthropicMessages {
 
     /**
      * {@code thinking}: {@code {"type": "enabled", "budget_tokens": n}} limits the thinking to {@code n} tokens,
-     * {@code {"type": "disabled"}} closes it at once (a budget of 0); -1 (no limit) when absent.
+     * {@code {"type": "disabled"}} closes it at once (a budget of 0); -1 (no limit) for {@code adaptive} or when
+     * absent.
      */
     static int reasoningBudget(ObjectNode body) {
         if (Json.absent(body, "thinking")) {
@@ -111,8 +112,9 @@ final class AnthropicMessages {
                 yield budget == null ? -1 : budget;
             }
             case "disabled" -> 0;
+            case "adaptive" -> -1;
             default -> throw ApiException.invalid("thinking", "'thinking' must be {\"type\": \"enabled\", "
-                    + "\"budget_tokens\": n} or {\"type\": \"disabled\"}, was " + thinking);
+                    + "\"budget_tokens\": n}, {\"type\": \"adaptive\"} or {\"type\": \"disabled\"}, was " + thinking);
         };
     }
 
