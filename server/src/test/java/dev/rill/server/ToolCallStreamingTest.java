@@ -185,6 +185,16 @@ class ToolCallStreamingTest {
     }
 
     @Test
+    void toolsWithAResponseFormatAreABadRequest() throws Exception {
+        HttpResponse<String> response = llama3.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", "
+                + "\"content\": \"Weather?\"}], \"tools\": [{\"type\": \"function\", \"function\": {\"name\": "
+                + "\"get_weather\"}}], \"response_format\": {\"type\": \"json_object\"}}");
+        assertEquals(400, response.statusCode(), response.body());
+        assertTrue(response.body().contains("grammar"), response.body());
+        llama3.awaitStats(s -> s.activeSequences() == 0 && s.queuedRequests() == 0, "nothing left behind");
+    }
+
+    @Test
     void requiredCallsInMistralsArrayAndParallelToolCallsFalseKeepsTheFirst() {
         // Required, the array of calls goes on until the token limit (',' has a lower id than ']').
         ChatCompletion all = mistralClient.chat().completions().create(weather()

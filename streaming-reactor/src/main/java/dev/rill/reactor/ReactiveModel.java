@@ -122,7 +122,8 @@ public final class ReactiveModel {
      * complete tool calls with ids, the {@link ChatResult#tail() tail}, {@link FinishReason#TOOL_CALLS} when the
      * model called tools) to {@code onEnd}: once per subscription that started a generation, whatever ended it,
      * before the terminal signal, on the engine thread (keep it quick), as
-     * {@link #stream(GenerationRequest, Consumer)} does.
+     * {@link #stream(GenerationRequest, Consumer)} does. (Should parsing the end itself fail, there is no parsed
+     * result: {@code onEnd} is not called and the stream ends with that error.)
      *
      * @throws IllegalArgumentException at once when the request's prompt is not a chat prompt
      */
