@@ -236,12 +236,30 @@ class ToolCallStreamingTest {
         assertEquals("!", message.get("content").asText());
     }
 
+    /** Waits until the engine generates nothing for a second. */
+    private static EngineStats awaitStall(ServerFixture fixture) throws InterruptedException {
+        long deadline = System.nanoTime() + ServerFixture.PATIENCE.toNanos();
+        EngineStats before = fixture.model.stats();
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            EngineStats now = fixture.model.stats();
+            if (now.generatedTokens() == before.generatedTokens()) {
+                return now;
+            }
+            before = now;
+        }
+        throw new AssertionError("the engine never paused: " + before);
+    }
+
     @Test
-    void aDisconnectInTheMiddleOfACallFreesTheSlot() throws Exception {
+    void aReaderThatStopsPausesItsCallsAndADisconnectInTheMiddleOfACallFreesTheSlot() throws Exception {
         EngineStats start = mistral.awaitStats(s -> s.activeSequences() == 0, "an idle engine");
         String body = "{\"messages\": [{\"role\": \"user\", \"content\": \"Weather?\"}], \"tools\": [{\"type\": "
                 + "\"function\", \"function\": {\"name\": \"get_weather\", \"parameters\": {\"type\": \"object\"}}}], "
-                + "\"tool_choice\": \"required\", \"stream\": true, \"max_tokens\": 1900, \"temperature\": 0}";
+                + "\"tool_choice\": \"required\", \"stream\": true, \"max_tokens\": 1900, \"temperature\": 0, "
+                // With log probabilities every token has its chunk (a call's name otherwise comes in one), so the
+                // stream fills the socket's buffers long before the call array ends.
+                + "\"logprobs\": true, \"top_logprobs\": 20}";
         try (RawSseClient client = RawSseClient.post(mistral.server.uri(), "/v1/chat/completions", body, 4096)) {
             assertEquals(200, client.status());
             JsonNode call;
@@ -249,6 +267,10 @@ class ToolCallStreamingTest {
                 call = ServerFixture.json(client.nextData()).get("choices").get(0).get("delta").get("tool_calls");
             } while (call == null);
             assertEquals("get_weather", call.get(0).get("function").get("name").asText());
+            // The client reads no more: its socket fills and the engine leaves the sequence out of its steps.
+            EngineStats stalled = awaitStall(mistral);
+            assertEquals(1, stalled.activeSequences(), "the stalled stream keeps its slot: " + stalled);
+            assertTrue(stalled.generatedTokens() - start.generatedTokens() < 1900, "paused mid-array: " + stalled);
         }
         EngineStats freed = mistral.awaitStats(s -> s.activeSequences() == 0
                 && s.completedGenerations() == start.completedGenerations() + 1, "the cancelled call's end");

@@ -142,7 +142,7 @@ final class AnthropicMessages {
             ToolChoice choice = toolChoice(body.get("tool_choice"));
             Prompt.Chat prompt = AnthropicPrompts.prompt(body);
             request = SamplingParameters.request(sampling, prompt, served.model(), 0, "max_tokens");
-            ChatCompletions.toolChoice(request, choice, prompt);
+            ChatCompletions.applyToolChoice(request, choice, prompt);
             int budget = reasoningBudget(body);
             if (budget >= 0) {
                 request.reasoningBudget(budget);

@@ -79,7 +79,7 @@ final class ChatCompletions {
     }
 
     /** Sets a tool choice on {@code request}, refusing one the prompt's tools cannot satisfy. */
-    static void toolChoice(GenerationRequest.Builder request, ToolChoice choice, Prompt.Chat prompt) {
+    static void applyToolChoice(GenerationRequest.Builder request, ToolChoice choice, Prompt.Chat prompt) {
         if (choice == null || choice instanceof ToolChoice.None && prompt.tools().isEmpty()) {
             return;
         }
@@ -131,7 +131,7 @@ final class ChatCompletions {
             Prompt.Chat prompt = ChatPrompts.prompt(body);
             request = SamplingParameters.request(body, prompt, served.model(),
                     logprobs ? Math.max(1, topLogprobs) : 0, "max_completion_tokens", "max_tokens");
-            toolChoice(request, choice, prompt);
+            applyToolChoice(request, choice, prompt);
             int budget = reasoningBudget(body);
             if (budget >= 0) {
                 request.reasoningBudget(budget);
