@@ -13,6 +13,7 @@ import dev.rill.ChatResult;
 import dev.rill.ChatToken;
 import dev.rill.FinishReason;
 import dev.rill.GenerationRequest;
+import dev.rill.Grammar;
 import dev.rill.Model;
 import dev.rill.Prompt;
 import dev.rill.ToolCall;
@@ -144,6 +145,24 @@ class ChatStreamTest {
         assertEquals(4, result.generation().generatedTokens(), "no token is decoded without demand");
         assertEquals("abcd", result.reasoning());
         assertEquals(1, ended.calls.get());
+    }
+
+    @Test
+    void whatSubmitChatRefusesArrivesAsOnErrorAtTheFirstRequest() {
+        // Tool calls bring a grammar of their own, so a request with tools cannot also have a Grammar sampler.
+        GenerationRequest request = GenerationRequest.builder(Prompt.chatBuilder(List.of(ChatMessage.user("Weather?")))
+                        .tools(List.of(WEATHER)).build())
+                .sampler(Grammar.fromJsonSchema(hi, "{\"type\": \"object\"}")).build();
+        long before = hi.stats().completedGenerations();
+        StepVerifier.create(ReactiveModel.of(hi).streamChat(request), 0)
+                .expectSubscription()
+                .thenRequest(1)
+                .expectErrorSatisfies(e -> {
+                    assertEquals(IllegalArgumentException.class, e.getClass());
+                    assertTrue(e.getMessage().contains("Grammar"), e.getMessage());
+                })
+                .verify(PATIENCE);
+        assertEquals(before, hi.stats().completedGenerations(), "nothing was queued");
     }
 
     @Test
