@@ -102,35 +102,8 @@ public record BertModel(String name, int embeddingLength, int blockCount, int he
     /** Writes the model as GGUF and returns the file size. */
     public long write(Path path) throws IOException {
         List<String> tokens = tokens();
-        int[] types = new int[tokens.size()];
-        float[] scores = new float[tokens.size()];
-        for (int i = 0; i < types.length; i++) {
-            types[i] = i == UNK ? Vocabulary.TokenType.UNKNOWN.id()
-                    : i <= MASK ? Vocabulary.TokenType.CONTROL.id() : Vocabulary.TokenType.NORMAL.id();
-        }
-        GgufWriter writer = new GgufWriter()
-                .metadata("general.architecture", GgufValue.string("bert"))
-                .metadata("general.name", GgufValue.string(name))
-                .metadata("general.file_type", GgufValue.uint32(0))
-                .metadata("bert.context_length", GgufValue.uint32(contextLength))
-                .metadata("bert.embedding_length", GgufValue.uint32(embeddingLength))
-                .metadata("bert.block_count", GgufValue.uint32(blockCount))
-                .metadata("bert.feed_forward_length", GgufValue.uint32(feedForwardLength))
-                .metadata("bert.attention.head_count", GgufValue.uint32(headCount))
-                .metadata("bert.attention.layer_norm_epsilon", GgufValue.float32(1e-12f))
-                .metadata("bert.attention.causal", GgufValue.bool(false))
-                .metadata("bert.pooling_type", GgufValue.uint32(poolingType))
-                .metadata("tokenizer.ggml.model", GgufValue.string("bert"))
-                .metadata("tokenizer.ggml.tokens", GgufValue.strings(tokens))
-                .metadata("tokenizer.ggml.scores", GgufValue.float32s(scores))
-                .metadata("tokenizer.ggml.token_type", GgufValue.int32s(types))
-                .metadata("tokenizer.ggml.token_type_count", GgufValue.uint32(2))
-                .metadata("tokenizer.ggml.bos_token_id", GgufValue.uint32(CLS))
-                .metadata("tokenizer.ggml.cls_token_id", GgufValue.uint32(CLS))
-                .metadata("tokenizer.ggml.seperator_token_id", GgufValue.uint32(SEP))
-                .metadata("tokenizer.ggml.unknown_token_id", GgufValue.uint32(UNK))
-                .metadata("tokenizer.ggml.padding_token_id", GgufValue.uint32(PAD))
-                .metadata("tokenizer.ggml.mask_token_id", GgufValue.uint32(MASK));
+        GgufWriter writer = header("bert", name, contextLength, embeddingLength, blockCount, feedForwardLength,
+                headCount, poolingType);
         long e = embeddingLength;
         matrix(writer, "token_embd.weight", 0.5, e, tokens.size());
         matrix(writer, "token_types.weight", 0.5, e, 2);
@@ -162,6 +135,44 @@ public record BertModel(String name, int embeddingLength, int blockCount, int he
                     GgufWriter.RowSource.constant(rankHead.outputBias()));
         }
         return writer.write(path);
+    }
+
+    /**
+     * A writer with the metadata of an encoder of architecture {@code arch} and this class's WordPiece vocabulary
+     * of letters, for the test kit's encoders.
+     */
+    static GgufWriter header(String arch, String name, int contextLength, int embeddingLength, int blockCount,
+                             int feedForwardLength, int headCount, int poolingType) {
+        List<String> tokens = tokens();
+        int[] types = new int[tokens.size()];
+        float[] scores = new float[tokens.size()];
+        for (int i = 0; i < types.length; i++) {
+            types[i] = i == UNK ? Vocabulary.TokenType.UNKNOWN.id()
+                    : i <= MASK ? Vocabulary.TokenType.CONTROL.id() : Vocabulary.TokenType.NORMAL.id();
+        }
+        return new GgufWriter()
+                .metadata("general.architecture", GgufValue.string(arch))
+                .metadata("general.name", GgufValue.string(name))
+                .metadata("general.file_type", GgufValue.uint32(0))
+                .metadata(arch + ".context_length", GgufValue.uint32(contextLength))
+                .metadata(arch + ".embedding_length", GgufValue.uint32(embeddingLength))
+                .metadata(arch + ".block_count", GgufValue.uint32(blockCount))
+                .metadata(arch + ".feed_forward_length", GgufValue.uint32(feedForwardLength))
+                .metadata(arch + ".attention.head_count", GgufValue.uint32(headCount))
+                .metadata(arch + ".attention.layer_norm_epsilon", GgufValue.float32(1e-12f))
+                .metadata(arch + ".attention.causal", GgufValue.bool(false))
+                .metadata(arch + ".pooling_type", GgufValue.uint32(poolingType))
+                .metadata("tokenizer.ggml.model", GgufValue.string("bert"))
+                .metadata("tokenizer.ggml.tokens", GgufValue.strings(tokens))
+                .metadata("tokenizer.ggml.scores", GgufValue.float32s(scores))
+                .metadata("tokenizer.ggml.token_type", GgufValue.int32s(types))
+                .metadata("tokenizer.ggml.token_type_count", GgufValue.uint32(2))
+                .metadata("tokenizer.ggml.bos_token_id", GgufValue.uint32(CLS))
+                .metadata("tokenizer.ggml.cls_token_id", GgufValue.uint32(CLS))
+                .metadata("tokenizer.ggml.seperator_token_id", GgufValue.uint32(SEP))
+                .metadata("tokenizer.ggml.unknown_token_id", GgufValue.uint32(UNK))
+                .metadata("tokenizer.ggml.padding_token_id", GgufValue.uint32(PAD))
+                .metadata("tokenizer.ggml.mask_token_id", GgufValue.uint32(MASK));
     }
 
     private void matrix(GgufWriter writer, String name, double std, long... dims) {
