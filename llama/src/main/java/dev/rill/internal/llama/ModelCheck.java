@@ -17,6 +17,11 @@ final class ModelCheck {
     private static final int UINT32 = 4;
     private static final int INT32 = 5;
     private static final int ARRAY = 9;
+    /** The rope scaling names both releases know ({@code LLAMA_ROPE_SCALING_TYPES}). */
+    static final java.util.List<String> ROPE_SCALING_TYPES = java.util.List.of("none", "linear", "yarn", "longrope");
+    /** llama.cpp's LLAMA_MAX_EXPERTS: 1024 in the current release, 256 in b4916. */
+    static final int MAX_EXPERTS = 1024;
+    static final int MAX_EXPERTS_B4916 = 256;
     /** llama.cpp's LLAMA_TOKEN_TYPE_BYTE. */
     private static final int BYTE_TOKEN = 6;
 
@@ -48,6 +53,13 @@ final class ModelCheck {
                 }
             }
             checkExperts(header, architecture);
+            // llama_model::load_hparams: GGML_ASSERT(rope_scaling_type_train != LLAMA_ROPE_SCALING_TYPE_UNSPECIFIED)
+            // for a name it does not know (src/llama-model.cpp:1318 current; both releases).
+            Object scaling = header.metadata().get(architecture + ".rope.scaling.type");
+            if (scaling instanceof String name && !ROPE_SCALING_TYPES.contains(name)) {
+                throw refuse(header, architecture + ".rope.scaling.type is '" + name + "'; llama.cpp knows "
+                        + String.join(", ", ROPE_SCALING_TYPES) + " and aborts the process on another name");
+            }
         }
         // The current release refuses these forms of the vocabulary (llama_vocab::impl::load); b4916 aborts on a
         // token list that is not an array and reads past the end of scores or token types shorter than it.
@@ -83,16 +95,16 @@ final class ModelCheck {
 
     /**
      * llama_model::load_hparams asserts {@code n_expert_used <= n_expert}, and {@code n_expert_used > 0} when there
-     * are experts and {@code == 0} when there are none (both releases; the mutation run of
-     * {@code docs/reliability.md}: {@code src/llama-model.cpp:1260} current, {@code :436} b4916).
+     * are experts and {@code == 0} when there are none (both releases, found by hand and by the added-keys run of
+     * {@code HostileModelsTest}: {@code src/llama-model.cpp:1260-1262} current, {@code :436} b4916); an
+     * {@code expert_used_count} that is absent is 0. The most experts, which differs by release, is checked in
+     * {@link #checkFor}.
      */
     private static void checkExperts(GgufHeader header, String architecture) {
         Object count = header.metadata().get(architecture + ".expert_count");
         Object used = header.metadata().get(architecture + ".expert_used_count");
         long experts = count instanceof Long n ? n : 0;
-        if (!(used instanceof Long chosen)) {
-            return;
-        }
+        long chosen = used instanceof Long u ? u : 0; // absent: llama.cpp reads 0
         if (chosen > experts || (experts > 0 && chosen == 0)) {
             throw refuse(header, architecture + ".expert_used_count is " + chosen + " for " + experts + " experts ("
                     + architecture + ".expert_count); llama.cpp aborts the process unless 1 <= used <= experts, or"
@@ -148,6 +160,14 @@ final class ModelCheck {
      * measured: 5 layers crash, 6 generate). The current release reads the pattern from the file.
      */
     static void checkFor(LlamaProfile profile, GgufHeader header) {
+        String architecture = header.string("general.architecture").orElse("");
+        // GGML_ASSERT(hparams.n_expert <= LLAMA_MAX_EXPERTS) in llama_model::load_hparams (current:
+        // src/llama-model.cpp:1259).
+        int maxExperts = profile == LlamaProfile.B4916 ? MAX_EXPERTS_B4916 : MAX_EXPERTS;
+        if (header.metadata().get(architecture + ".expert_count") instanceof Long experts && experts > maxExperts) {
+            throw refuse(header, architecture + ".expert_count is " + experts + "; llama.cpp " + profile.label()
+                    + " takes at most " + maxExperts + " experts and aborts the process on more");
+        }
         if (profile == LlamaProfile.B4916 && "gemma3".equals(header.string("general.architecture").orElse(null))
                 && header.metadata().get("gemma3.block_count") instanceof Long layers && layers < 6) {
             throw refuse(header, "gemma3.block_count is " + layers + "; llama.cpp b4916 crashes the process on a gemma3"

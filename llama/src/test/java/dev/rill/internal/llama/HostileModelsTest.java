@@ -65,6 +65,80 @@ class HostileModelsTest {
         HostileRuns.runAndReport(mutants, profile, "models", seed);
     }
 
+    /**
+     * Keys of the llama architecture and the tokenizer that the rigged model does not set, with the GGUF type
+     * llama.cpp reads them as; {@link #addedKeysAreLoadedOrRefusedInChildJvms} adds them with hostile values.
+     */
+    private static final Map<String, GgufValue.Type> ABSENT_KEYS = Map.ofEntries(
+            Map.entry("llama.expert_count", GgufValue.Type.UINT32),
+            Map.entry("llama.expert_used_count", GgufValue.Type.UINT32),
+            Map.entry("llama.expert_shared_count", GgufValue.Type.UINT32),
+            Map.entry("llama.leading_dense_block_count", GgufValue.Type.UINT32),
+            Map.entry("llama.rope.scaling.type", GgufValue.Type.STRING),
+            Map.entry("llama.rope.scaling.factor", GgufValue.Type.FLOAT32),
+            Map.entry("llama.rope.scaling.attn_factor", GgufValue.Type.FLOAT32),
+            Map.entry("llama.rope.scaling.original_context_length", GgufValue.Type.UINT32),
+            Map.entry("llama.rope.scaling.yarn_beta_fast", GgufValue.Type.FLOAT32),
+            Map.entry("llama.attention.sliding_window", GgufValue.Type.UINT32),
+            Map.entry("llama.attention.clamp_kqv", GgufValue.Type.FLOAT32),
+            Map.entry("llama.attention.max_alibi_bias", GgufValue.Type.FLOAT32),
+            Map.entry("llama.attention.causal", GgufValue.Type.BOOL),
+            Map.entry("llama.logit_scale", GgufValue.Type.FLOAT32),
+            Map.entry("llama.pooling_type", GgufValue.Type.UINT32),
+            Map.entry("llama.decoder_start_token_id", GgufValue.Type.UINT32),
+            Map.entry("tokenizer.ggml.pre", GgufValue.Type.STRING),
+            Map.entry("tokenizer.ggml.padding_token_id", GgufValue.Type.UINT32),
+            Map.entry("tokenizer.ggml.eot_token_id", GgufValue.Type.UINT32),
+            Map.entry("tokenizer.ggml.eom_token_id", GgufValue.Type.UINT32),
+            Map.entry("tokenizer.ggml.seperator_token_id", GgufValue.Type.UINT32),
+            Map.entry("tokenizer.ggml.cls_token_id", GgufValue.Type.UINT32),
+            Map.entry("tokenizer.ggml.mask_token_id", GgufValue.Type.UINT32),
+            Map.entry("tokenizer.ggml.fim_pre_token_id", GgufValue.Type.UINT32),
+            Map.entry("tokenizer.ggml.add_sep_token", GgufValue.Type.BOOL),
+            Map.entry("tokenizer.ggml.remove_extra_whitespaces", GgufValue.Type.BOOL),
+            Map.entry("tokenizer.chat_template", GgufValue.Type.STRING));
+
+    private static final String[] HOSTILE_NAMES = {"yarn", "linear", "longrope", "none", "gpt2", "llama-bpe", "qwen2",
+        "bert", "t5", "rwkv", "", "{{ raise_exception('x') }}", "{% for %}"};
+
+    /**
+     * The metadata run on keys the rigged model lacks: each file adds one to three of {@link #ABSENT_KEYS} with a
+     * hostile value of its type (or a neighbour such as the vocabulary size for a token id). Outcomes go to
+     * {@code target/hostile-added-keys-<profile>.txt}; skipped unless {@code rill.hostile.files} is set.
+     */
+    @Test
+    void addedKeysAreLoadedOrRefusedInChildJvms() throws Exception {
+        int files = Integer.getInteger("rill.hostile.files", 0);
+        assumeTrue(files > 0, "set -Drill.hostile.files=N to run the mutation run");
+        long seed = Long.getLong("rill.hostile.seed", 15L);
+        String profile = System.getProperty(LlamaRuntime.PROFILE_PROPERTY, "current");
+        Path base = dir.resolve("base.gguf");
+        TestModels.plusOne().write(base);
+        GgufFile original = GgufFile.read(base);
+        List<String> keys = ABSENT_KEYS.keySet().stream().sorted().toList();
+        Random random = new Random(seed);
+        List<HostileRuns.Mutant> mutants = new ArrayList<>();
+        for (int i = 0; i < files; i++) {
+            Map<String, GgufValue> changes = new LinkedHashMap<>();
+            int count = 1 + random.nextInt(3);
+            for (int c = 0; c < count; c++) {
+                String key = keys.get(random.nextInt(keys.size()));
+                GgufValue.Type type = ABSENT_KEYS.get(key);
+                Object value = switch (type) {
+                    case STRING -> HOSTILE_NAMES[random.nextInt(HOSTILE_NAMES.length)];
+                    case UINT32 -> random.nextInt(3) == 0 ? (long) (random.nextInt(300)) : hostile(type, 259L, random);
+                    default -> hostile(type, type == GgufValue.Type.BOOL ? Boolean.TRUE : null, random);
+                };
+                changes.put(key, new GgufValue.Scalar(type, value));
+            }
+            Path file = dir.resolve(String.format("k%04d.gguf", i));
+            rewrite(original, file, changes);
+            mutants.add(HostileRuns.Mutant.of(file, changes.entrySet().stream()
+                    .map(e -> e.getKey() + " = " + ((GgufValue.Scalar) e.getValue()).value()).toList().toString()));
+        }
+        HostileRuns.runAndReport(mutants, profile, "added-keys", seed);
+    }
+
     private static HostileRuns.Mutant mutate(GgufFile original, Map<String, float[]> data, Random random, Path path)
             throws IOException {
         Map<String, GgufValue> metadata = new LinkedHashMap<>(original.metadata());

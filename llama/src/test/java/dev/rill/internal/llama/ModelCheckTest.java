@@ -92,6 +92,29 @@ class ModelCheckTest {
                 "llama.expert_used_count is 2 for 0 experts");
         assertRefused("experts-none-used", Map.of("llama.expert_count", GgufValue.uint32(4),
                 "llama.expert_used_count", GgufValue.uint32(0)), "llama.expert_used_count is 0 for 4 experts");
+        // Found by the added-keys run: experts without expert_used_count, GGML_ASSERT(n_expert_used_max > 0).
+        assertRefused("experts-used-absent", Map.of("llama.expert_count", GgufValue.uint32(14)),
+                "llama.expert_used_count is 0 for 14 experts");
+    }
+
+    @Test
+    void moreExpertsThanTheReleaseTakesAreRefused() throws IOException {
+        // The added-keys run: GGML_ASSERT(hparams.n_expert <= LLAMA_MAX_EXPERTS), 1024 current, 256 b4916.
+        LlamaRuntime.initialize(null, null);
+        boolean b4916 = LlamaRuntime.binding().profile() == LlamaProfile.B4916;
+        long experts = b4916 ? 260 : 1025;
+        assertRefused("experts-" + experts, Map.of("llama.expert_count", GgufValue.uint32(experts),
+                "llama.expert_used_count", GgufValue.uint32(2)), "llama.expert_count is " + experts + "; llama.cpp "
+                + (b4916 ? "b4916 takes at most 256" : "current takes at most 1024"));
+    }
+
+    @Test
+    void aRopeScalingTypeLlamaCppDoesNotKnowIsRefused() throws IOException {
+        // The added-keys run: GGML_ASSERT(hparams.rope_scaling_type_train != LLAMA_ROPE_SCALING_TYPE_UNSPECIFIED).
+        for (String name : new String[] {"rwkv", "", "YARN"}) {
+            assertRefused("rope-scaling-" + name, Map.of("llama.rope.scaling.type", GgufValue.string(name)),
+                    "llama.rope.scaling.type is '" + name + "'; llama.cpp knows none, linear, yarn, longrope");
+        }
     }
 
     @Test
