@@ -103,6 +103,11 @@ final class ModelCheck {
     private static void checkExperts(GgufHeader header, String architecture) {
         Object count = header.metadata().get(architecture + ".expert_count");
         Object used = header.metadata().get(architecture + ".expert_used_count");
+        boolean usedGiven = header.metadataTypes().containsKey(architecture + ".expert_used_count");
+        boolean countGiven = header.metadataTypes().containsKey(architecture + ".expert_count");
+        if (usedGiven && !(used instanceof Long) || countGiven && !(count instanceof Long)) {
+            return; // an array per layer (newer models) or another form: llama.cpp's to judge
+        }
         long experts = count instanceof Long n ? n : 0;
         long chosen = used instanceof Long u ? u : 0; // absent: llama.cpp reads 0
         if (chosen > experts || (experts > 0 && chosen == 0)) {

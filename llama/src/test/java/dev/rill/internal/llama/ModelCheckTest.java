@@ -98,6 +98,15 @@ class ModelCheckTest {
     }
 
     @Test
+    void anExpertUsedCountPerLayerIsLeftToLlamaCpp() throws IOException {
+        // Newer models may give the experts used per layer as an array; the check judges scalars only.
+        Path file = dir.resolve("experts-per-layer.gguf");
+        HostileModelsTest.rewrite(rigged, file, Map.of("llama.expert_count", GgufValue.uint32(4),
+                "llama.expert_used_count", GgufValue.int32s(2)));
+        ModelCheck.check(GgufHeader.read(file));
+    }
+
+    @Test
     void moreExpertsThanTheReleaseTakesAreRefused() throws IOException {
         // The added-keys run: GGML_ASSERT(hparams.n_expert <= LLAMA_MAX_EXPERTS), 1024 current, 256 b4916.
         LlamaRuntime.initialize(null, null);
