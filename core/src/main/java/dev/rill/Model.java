@@ -74,15 +74,21 @@ public final class Model implements LanguageModel {
     }
 
     /**
-     * Loads a model and starts its engine.
+     * Loads a model and starts its engine. With {@link ModelOptions#probeInChildProcess()}, the file is first
+     * {@linkplain #probe probed in a child process} and loaded only if it passed.
      *
      * @throws ModelLoadException when the file is missing, not GGUF, truncated or refused by llama.cpp
+     * @throws ModelProbeException when a probe asked for in the options failed: the file was refused, crashed the
+     *     child process or gave no answer in time
      * @throws NativeLibraryException when llama.cpp cannot be loaded
      * @throws RillException when the context cannot be created (for example out of memory)
      */
     public static Model load(Path path, ModelOptions options) {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(options, "options");
+        if (options.probeInChildProcess()) {
+            probe(path, options);
+        }
         LlamaModelHandle handle = NativeErrors.loadingModel(path, () -> LlamaModelHandle.load(path,
                 new LlamaModelHandle.Config(options.libraryPath(), options.llamaProfile().orElse(null),
                         options.gpuLayers(), options.mmap(), options.mlock())));
@@ -107,6 +113,30 @@ public final class Model implements LanguageModel {
             handle.close();
             throw e;
         }
+    }
+
+    /**
+     * Loads a model file in a child process first, to learn whether loading it here is safe: a JVM started with
+     * this one's java, class path and module path runs Java's checks, loads the model with these options' library,
+     * GPU layers, mmap and mlock, creates a small context (flash attention and KV cache type as asked) and decodes
+     * the tokens of a short text. A file on which llama.cpp crashes or hangs ends the child, not this JVM. Nothing
+     * is loaded here; {@link #load} with {@link ModelOptions.Builder#probeInChildProcess} runs this first.
+     *
+     * <p>Cost: a JVM start and a second load of the file (the page cache then serves the in-process load); see
+     * docs/reliability.md for figures. Java's checks of the file run in this JVM first, so a missing or malformed
+     * file costs no child.
+     *
+     * @return what the child found
+     * @throws ModelLoadException when Java's checks refuse the file (missing, not GGUF, a value known to crash
+     *     llama.cpp); no child is started
+     * @throws ModelProbeException when the child refused the file, crashed (its exit status and signal, the stage
+     *     it reached and its last lines of output are in the exception) or did not answer within
+     *     {@link ModelOptions#probeTimeout()}
+     * @throws NativeLibraryException when llama.cpp cannot be loaded in this JVM
+     * @throws RillException when the child process cannot be started
+     */
+    public static ModelProbe probe(Path path, ModelOptions options) {
+        return ModelProbes.probe(path, options, true);
     }
 
     private static SpecialTokens specialTokens(LlamaModelHandle.Specials ids) {

@@ -2,8 +2,12 @@ package dev.rill;
 
 import java.nio.file.Path;
 
-/** A model file could not be loaded: missing, unreadable, not GGUF, truncated, or refused by llama.cpp. */
-public final class ModelLoadException extends RillException {
+/**
+ * A model file could not be loaded: missing, unreadable, not GGUF, truncated, or refused by llama.cpp. A probe in a
+ * child process ({@link Model#probe}) that fails throws the subclass {@link ModelProbeException}, which says how
+ * the child ended.
+ */
+public sealed class ModelLoadException extends RillException permits ModelProbeException {
     private static final long serialVersionUID = 1L;
     private final transient Path path;
 

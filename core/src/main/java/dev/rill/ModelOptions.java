@@ -8,6 +8,8 @@ import dev.rill.llama.LlamaProfile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
@@ -40,6 +42,11 @@ import java.util.Objects;
  *   <tr><td>promptCache</td><td>true</td><td>a finished sequence's KV cells stay in its slot, and a later
  *       prompt that starts with the same tokens (under the same LoRA adapters) evaluates only the rest; a
  *       prefix that concurrent prompts share is evaluated once and copied</td></tr>
+ *   <tr><td>probeInChildProcess</td><td>false</td><td>{@link Model#load} first probes the file in a child
+ *       process ({@link Model#probe}) and loads it only if it passed: for model files from people you do not
+ *       trust</td></tr>
+ *   <tr><td>probeTimeout</td><td>5 minutes</td><td>how long a probe's child may take (JVM start, load, one
+ *       decode) before it is killed</td></tr>
  * </table>
  *
  * <p>Threads: more threads than cores makes llama.cpp much slower (OpenMP oversubscription), so the defaults
@@ -50,6 +57,8 @@ public final class ModelOptions {
     public static final int ALL_LAYERS = 999;
     /** The most sequences one context decodes together. */
     public static final int MAX_PARALLEL_SEQUENCES = 64;
+    /** The default of {@link Builder#probeTimeout}. */
+    public static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofMinutes(5);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -67,6 +76,8 @@ public final class ModelOptions {
     private final boolean flashAttention;
     private final boolean promptCache;
     private final KvCacheType kvCacheType;
+    private final boolean probeInChildProcess;
+    private final Duration probeTimeout;
 
     private ModelOptions(Builder b) {
         this.libraryPath = b.libraryPath;
@@ -83,6 +94,8 @@ public final class ModelOptions {
         this.flashAttention = b.flashAttention != null && b.flashAttention;
         this.promptCache = b.promptCache == null || b.promptCache;
         this.kvCacheType = b.kvCacheType == null ? KvCacheType.F16 : b.kvCacheType;
+        this.probeInChildProcess = b.probeInChildProcess != null && b.probeInChildProcess;
+        this.probeTimeout = b.probeTimeout == null ? DEFAULT_PROBE_TIMEOUT : b.probeTimeout;
     }
 
     /** Every option at its default. */
@@ -133,6 +146,8 @@ public final class ModelOptions {
                     case "flashAttention" -> b.flashAttention(bool(value));
                     case "promptCache" -> b.promptCache(bool(value));
                     case "kvCacheType" -> b.kvCacheType(KvCacheType.valueOf(text(value)));
+                    case "probeInChildProcess" -> b.probeInChildProcess(bool(value));
+                    case "probeTimeout" -> b.probeTimeout(duration(value));
                     default -> throw new IllegalArgumentException("unknown option");
                 }
             } catch (IllegalArgumentException | IllegalStateException e) {
@@ -170,6 +185,8 @@ public final class ModelOptions {
         node.put("flashAttention", flashAttention);
         node.put("promptCache", promptCache);
         node.put("kvCacheType", kvCacheType.name());
+        node.put("probeInChildProcess", probeInChildProcess);
+        node.put("probeTimeout", probeTimeout.toString());
         return node.toString();
     }
 
@@ -185,6 +202,14 @@ public final class ModelOptions {
             throw new IllegalArgumentException("expected an integer");
         }
         return value.asInt();
+    }
+
+    private static Duration duration(JsonNode value) {
+        try {
+            return Duration.parse(text(value));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("expected an ISO-8601 duration such as \"PT2M\"");
+        }
     }
 
     private static boolean bool(JsonNode value) {
@@ -264,6 +289,16 @@ public final class ModelOptions {
         return kvCacheType;
     }
 
+    /** Whether {@link Model#load} probes the file in a child process first. */
+    public boolean probeInChildProcess() {
+        return probeInChildProcess;
+    }
+
+    /** How long a probe's child process may take before it is killed. */
+    public Duration probeTimeout() {
+        return probeTimeout;
+    }
+
     @Override
     public String toString() {
         return "ModelOptions" + toJson();
@@ -288,6 +323,8 @@ public final class ModelOptions {
         private Boolean flashAttention;
         private Boolean promptCache;
         private KvCacheType kvCacheType;
+        private Boolean probeInChildProcess;
+        private Duration probeTimeout;
 
         private Builder() {
         }
@@ -394,6 +431,35 @@ public final class ModelOptions {
         public Builder kvCacheType(KvCacheType type) {
             once(kvCacheType, "kvCacheType");
             this.kvCacheType = Objects.requireNonNull(type, "kvCacheType");
+            return this;
+        }
+
+        /**
+         * Whether {@link Model#load} first probes the file in a child process (default false): a JVM started with
+         * this one's java, class path and module path loads the model, creates a small context on it and decodes
+         * a few tokens; only a file that passed is then loaded here. A file on which llama.cpp crashes (a failed
+         * assertion, a segmentation fault) or hangs then ends the child, not this JVM, and the load throws
+         * {@link ModelProbeException}. Java's checks catch the crashes known to Rill before llama.cpp sees the
+         * file; the probe covers the rest, at the cost of a second load (see docs/reliability.md for figures).
+         */
+        public Builder probeInChildProcess(boolean on) {
+            once(probeInChildProcess, "probeInChildProcess");
+            this.probeInChildProcess = on;
+            return this;
+        }
+
+        /**
+         * How long a probe's child process may take, JVM start, load and decode together, before it is killed and
+         * the probe fails with {@link ModelProbeException.Outcome#TIMED_OUT}: 1 ms to 1 day (default
+         * {@link ModelOptions#DEFAULT_PROBE_TIMEOUT}). A large model read from a slow disk needs more.
+         */
+        public Builder probeTimeout(Duration timeout) {
+            once(probeTimeout, "probeTimeout");
+            Objects.requireNonNull(timeout, "probeTimeout");
+            if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(Duration.ofDays(1)) > 0) {
+                throw new IllegalArgumentException("probeTimeout must be from 1 ms to 1 day, was " + timeout);
+            }
+            this.probeTimeout = timeout;
             return this;
         }
 

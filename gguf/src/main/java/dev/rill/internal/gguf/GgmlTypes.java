@@ -17,6 +17,19 @@ public final class GgmlTypes {
     /** Types ggml's CPU matrix product cannot take as its weight operand: integers, F64, Q8_1, Q8_K. */
     private static final int[] NOT_MULTIPLIABLE = {9, 15, 24, 25, 26, 27, 28};
 
+    /**
+     * Whether {@code type} is one ggml knows but cannot multiply by (integers, F64, Q8_1, Q8_K): a weight of it
+     * loads and then ends the process at the first decode.
+     */
+    public static boolean knownNotMultipliable(int type) {
+        for (int t : NOT_MULTIPLIABLE) {
+            if (t == type) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether a LoRA matrix may have {@code type}: a known float or quantized type ggml multiplies. */
     public static boolean multipliable(int type) {
         for (int t : NOT_MULTIPLIABLE) {

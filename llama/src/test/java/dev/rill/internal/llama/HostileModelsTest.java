@@ -44,9 +44,6 @@ class HostileModelsTest {
     @TempDir
     Path dir;
 
-    private record Mutant(Path path, String description) {
-    }
-
     @Test
     void hostileModelsAreLoadedOrRefusedInChildJvms() throws Exception {
         int files = Integer.getInteger("rill.hostile.files", 0);
@@ -60,103 +57,89 @@ class HostileModelsTest {
         for (GgufFile.TensorInfo t : original.tensors()) {
             data.put(t.name(), original.readFloats(t.name()));
         }
-        List<Mutant> mutants = new ArrayList<>();
+        List<HostileRuns.Mutant> mutants = new ArrayList<>();
         Random random = new Random(seed);
         for (int i = 0; i < files; i++) {
             mutants.add(mutate(original, data, random, dir.resolve(String.format("m%04d.gguf", i))));
         }
-        Map<String, String> outcomes = run(mutants, profile);
-        StringBuilder report = new StringBuilder();
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        for (Mutant m : mutants) {
-            String name = m.path().getFileName().toString();
-            String outcome = outcomes.getOrDefault(name, "NOT-RUN");
-            String kind = outcome.split(" ", 2)[0] + (outcome.startsWith("REFUSED") ? " " + outcome.split(" ")[1] : "");
-            counts.merge(kind, 1, Integer::sum);
-            report.append(name).append('\t').append(m.description()).append('\t').append(outcome).append('\n');
-            if (outcome.startsWith("CRASH") || outcome.startsWith("HANG") || outcome.startsWith("ERROR")) {
-                System.out.println("hostile model " + name + " [" + m.description() + "]: " + outcome);
-            }
-        }
-        report.append("# profile ").append(profile).append(", seed ").append(seed).append(": ").append(counts).append('\n');
-        Path out = Path.of("target", "hostile-models-" + profile + ".txt");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, report);
-        System.out.println("hostile models, profile " + profile + ", " + files + " files: " + counts + " (" + out + ")");
+        HostileRuns.runAndReport(mutants, profile, "models", seed);
     }
 
-    /** Runs the probe over {@code mutants}, a new child after each crash or hang; returns the outcome per file. */
-    private static Map<String, String> run(List<Mutant> mutants, String profile) throws Exception {
-        Map<String, String> outcomes = new LinkedHashMap<>();
-        int next = 0;
-        while (next < mutants.size()) {
-            List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                    "--enable-native-access=ALL-UNNAMED", "-Xss2m", "-Xmx512m",
-                    "-D" + LlamaRuntime.PROFILE_PROPERTY + "=" + profile, "-cp", System.getProperty("java.class.path"),
-                    HostileModelProbe.class.getName()));
-            for (int i = next; i < mutants.size(); i++) {
-                command.add(mutants.get(i).path().toString());
+    /**
+     * Keys of the llama architecture and the tokenizer that the rigged model does not set, with the GGUF type
+     * llama.cpp reads them as; {@link #addedKeysAreLoadedOrRefusedInChildJvms} adds them with hostile values.
+     */
+    private static final Map<String, GgufValue.Type> ABSENT_KEYS = Map.ofEntries(
+            Map.entry("llama.expert_count", GgufValue.Type.UINT32),
+            Map.entry("llama.expert_used_count", GgufValue.Type.UINT32),
+            Map.entry("llama.expert_shared_count", GgufValue.Type.UINT32),
+            Map.entry("llama.leading_dense_block_count", GgufValue.Type.UINT32),
+            Map.entry("llama.rope.scaling.type", GgufValue.Type.STRING),
+            Map.entry("llama.rope.scaling.factor", GgufValue.Type.FLOAT32),
+            Map.entry("llama.rope.scaling.attn_factor", GgufValue.Type.FLOAT32),
+            Map.entry("llama.rope.scaling.original_context_length", GgufValue.Type.UINT32),
+            Map.entry("llama.rope.scaling.yarn_beta_fast", GgufValue.Type.FLOAT32),
+            Map.entry("llama.attention.sliding_window", GgufValue.Type.UINT32),
+            Map.entry("llama.attention.clamp_kqv", GgufValue.Type.FLOAT32),
+            Map.entry("llama.attention.max_alibi_bias", GgufValue.Type.FLOAT32),
+            Map.entry("llama.attention.causal", GgufValue.Type.BOOL),
+            Map.entry("llama.logit_scale", GgufValue.Type.FLOAT32),
+            Map.entry("llama.pooling_type", GgufValue.Type.UINT32),
+            Map.entry("llama.decoder_start_token_id", GgufValue.Type.UINT32),
+            Map.entry("tokenizer.ggml.pre", GgufValue.Type.STRING),
+            Map.entry("tokenizer.ggml.padding_token_id", GgufValue.Type.UINT32),
+            Map.entry("tokenizer.ggml.eot_token_id", GgufValue.Type.UINT32),
+            Map.entry("tokenizer.ggml.eom_token_id", GgufValue.Type.UINT32),
+            Map.entry("tokenizer.ggml.seperator_token_id", GgufValue.Type.UINT32),
+            Map.entry("tokenizer.ggml.cls_token_id", GgufValue.Type.UINT32),
+            Map.entry("tokenizer.ggml.mask_token_id", GgufValue.Type.UINT32),
+            Map.entry("tokenizer.ggml.fim_pre_token_id", GgufValue.Type.UINT32),
+            Map.entry("tokenizer.ggml.add_sep_token", GgufValue.Type.BOOL),
+            Map.entry("tokenizer.ggml.remove_extra_whitespaces", GgufValue.Type.BOOL),
+            Map.entry("tokenizer.chat_template", GgufValue.Type.STRING));
+
+    private static final String[] HOSTILE_NAMES = {"yarn", "linear", "longrope", "none", "gpt2", "llama-bpe", "qwen2",
+        "bert", "t5", "rwkv", "", "{{ raise_exception('x') }}", "{% for %}"};
+
+    /**
+     * The metadata run on keys the rigged model lacks: each file adds one to three of {@link #ABSENT_KEYS} with a
+     * hostile value of its type (or a neighbour such as the vocabulary size for a token id). Outcomes go to
+     * {@code target/hostile-added-keys-<profile>.txt}; skipped unless {@code rill.hostile.files} is set.
+     */
+    @Test
+    void addedKeysAreLoadedOrRefusedInChildJvms() throws Exception {
+        int files = Integer.getInteger("rill.hostile.files", 0);
+        assumeTrue(files > 0, "set -Drill.hostile.files=N to run the mutation run");
+        long seed = Long.getLong("rill.hostile.seed", 15L);
+        String profile = System.getProperty(LlamaRuntime.PROFILE_PROPERTY, "current");
+        Path base = dir.resolve("base.gguf");
+        TestModels.plusOne().write(base);
+        GgufFile original = GgufFile.read(base);
+        List<String> keys = ABSENT_KEYS.keySet().stream().sorted().toList();
+        Random random = new Random(seed);
+        List<HostileRuns.Mutant> mutants = new ArrayList<>();
+        for (int i = 0; i < files; i++) {
+            Map<String, GgufValue> changes = new LinkedHashMap<>();
+            int count = 1 + random.nextInt(3);
+            for (int c = 0; c < count; c++) {
+                String key = keys.get(random.nextInt(keys.size()));
+                GgufValue.Type type = ABSENT_KEYS.get(key);
+                Object value = switch (type) {
+                    case STRING -> HOSTILE_NAMES[random.nextInt(HOSTILE_NAMES.length)];
+                    case UINT32 -> random.nextInt(3) == 0 ? (long) (random.nextInt(300)) : hostile(type, 259L, random);
+                    default -> hostile(type, type == GgufValue.Type.BOOL ? Boolean.TRUE : null, random);
+                };
+                changes.put(key, new GgufValue.Scalar(type, value));
             }
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-            Thread reader = Thread.ofPlatform().daemon().start(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    for (String line; (line = in.readLine()) != null;) {
-                        lines.add(line);
-                    }
-                } catch (IOException e) {
-                    // the child is gone; its exit status says how
-                } finally {
-                    lines.add("\u0000EOF");
-                }
-            });
-            String current = null;
-            boolean hung = false;
-            java.util.ArrayDeque<String> said = new java.util.ArrayDeque<>(); // the child's last words: an abort's reason
-            while (true) {
-                String line = lines.poll(60, TimeUnit.SECONDS);
-                if (line == null) {
-                    hung = true;
-                    process.destroyForcibly();
-                    break;
-                }
-                if (line.equals("\u0000EOF")) {
-                    break;
-                }
-                if (line.startsWith("BEGIN ")) {
-                    current = line.substring(6);
-                    said.clear();
-                } else if (current != null && (line.startsWith("LOADED " + current) || line.startsWith("REFUSED " + current)
-                        || line.startsWith("ERROR " + current))) {
-                    outcomes.put(current, line.replace(" " + current, ""));
-                    current = null;
-                    next++;
-                } else if (line.contains("GGML_ASSERT") || line.contains("error") || line.contains("terminate")
-                        || line.contains("what()") || line.contains("SIGSEGV") || line.contains("abort")) {
-                    said.add(line.strip());
-                    if (said.size() > 3) {
-                        said.removeFirst();
-                    }
-                }
-            }
-            process.waitFor(30, TimeUnit.SECONDS);
-            reader.join(5000);
-            if (current != null) {
-                outcomes.put(current, (hung ? "HANG (no answer in 60 s)" : "CRASH exit " + process.exitValue())
-                        + (said.isEmpty() ? "" : ": " + String.join(" | ", said)));
-                next++;
-            } else if (next < mutants.size() && !hung) {
-                // The child ended between files: count the next one as the crash, so the run moves on.
-                outcomes.put(mutants.get(next).path().getFileName().toString(), "CRASH exit " + process.exitValue()
-                        + " (before BEGIN)");
-                next++;
-            }
+            Path file = dir.resolve(String.format("k%04d.gguf", i));
+            rewrite(original, file, changes);
+            mutants.add(HostileRuns.Mutant.of(file, changes.entrySet().stream()
+                    .map(e -> e.getKey() + " = " + ((GgufValue.Scalar) e.getValue()).value()).toList().toString()));
         }
-        return outcomes;
+        HostileRuns.runAndReport(mutants, profile, "added-keys", seed);
     }
 
-    private static Mutant mutate(GgufFile original, Map<String, float[]> data, Random random, Path path)
+    private static HostileRuns.Mutant mutate(GgufFile original, Map<String, float[]> data, Random random, Path path)
             throws IOException {
         Map<String, GgufValue> metadata = new LinkedHashMap<>(original.metadata());
         metadata.remove(GgufWriter.ALIGNMENT_KEY);
@@ -218,7 +201,7 @@ class HostileModelsTest {
                     dims, data.get(t.name()));
         }
         writer.write(path);
-        return new Mutant(path, String.join("; ", changes));
+        return HostileRuns.Mutant.of(path, String.join("; ", changes));
     }
 
     /** Writes {@code original} to {@code path} with {@code changes} to its metadata (a null value removes the key). */

@@ -39,6 +39,16 @@ final class ChatCompletions {
         this.runner = runner;
     }
 
+    /**
+     * Reads {@code body} as {@link #handle} does, without generating: the request it builds and its adapters, or a
+     * 4xx {@link ApiException}.
+     */
+    DecodedRequest decode(ObjectNode body) {
+        Exchange exchange = new Exchange(body);
+        AdapterSelection adapters = served.selection(body);
+        return new DecodedRequest(GenerationRunner.build(exchange.request), adapters);
+    }
+
     Mono<Void> handle(ObjectNode body, HttpServerResponse response) {
         Exchange exchange = new Exchange(body);
         AdapterSelection adapters = served.selection(body);

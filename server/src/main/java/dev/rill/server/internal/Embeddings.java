@@ -29,7 +29,12 @@ final class Embeddings implements AutoCloseable {
         this.served = served;
     }
 
-    Mono<Void> handle(ObjectNode body, HttpServerResponse response) {
+    /** What an embeddings request asks for. */
+    record Request(List<String> texts, boolean base64, String model, Integer dimensions) {
+    }
+
+    /** Reads {@code body}: the texts and the form of the answer, or a 4xx {@link ApiException}. */
+    Request decode(ObjectNode body) {
         served.selection(body); // the model must be this one; adapters do not apply to embeddings
         List<String> texts = texts(body);
         String format = Json.string(body, "encoding_format", "float");
@@ -39,6 +44,14 @@ final class Embeddings implements AutoCloseable {
         }
         String model = Json.string(body, "model", served.id());
         Integer dimensions = Json.integer(body, "dimensions", 1, Integer.MAX_VALUE);
+        return new Request(texts, format.equals("base64"), model, dimensions);
+    }
+
+    Mono<Void> handle(ObjectNode body, HttpServerResponse response) {
+        Request request = decode(body);
+        List<String> texts = request.texts();
+        String model = request.model();
+        Integer dimensions = request.dimensions();
         return Mono.fromCallable(() -> {
                     Embedder e = embedder();
                     if (dimensions != null && dimensions != e.dimensions()) {
@@ -50,7 +63,7 @@ final class Embeddings implements AutoCloseable {
                     for (String text : texts) {
                         tokens += served.model().tokenize(text).length;
                     }
-                    return body(vectors, format.equals("base64"), model, tokens);
+                    return body(vectors, request.base64(), model, tokens);
                 })
                 .subscribeOn(Schedulers.boundedElastic())
                 .flatMap(json -> Responses.json(response, 200, json));

@@ -115,6 +115,17 @@ final class GenerationRunner {
         });
     }
 
+    /**
+     * Builds a decoded request: the builder's own checks (which combine fields) become a 400 like the fields' own.
+     */
+    static GenerationRequest build(GenerationRequest.Builder request) {
+        try {
+            return request.build();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw ApiException.invalid(null, e.getMessage());
+        }
+    }
+
     /** The OpenAI {@code finish_reason} of a result; {@code abort} for a generation the server ended. */
     static String finishReason(GenerationResult result) {
         if (result == null) {

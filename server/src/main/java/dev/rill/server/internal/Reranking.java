@@ -28,13 +28,28 @@ final class Reranking implements AutoCloseable {
         this.served = served;
     }
 
-    Mono<Void> handle(ObjectNode body, HttpServerResponse response) {
+    /** What a rerank request asks for. */
+    record Request(String query, List<String> documents, Integer topN, boolean returnDocuments, String model) {
+    }
+
+    /** Reads {@code body}: the query, the documents and the form of the answer, or a 4xx {@link ApiException}. */
+    Request decode(ObjectNode body) {
         served.selection(body); // the model must be this one; adapters do not apply to reranking
         String query = Json.requiredString(body, "query", "A rerank request");
         List<String> documents = documents(body);
         Integer topN = Json.integer(body, "top_n", 1, Integer.MAX_VALUE);
         boolean returnDocuments = Json.bool(body, "return_documents", false);
         String model = Json.string(body, "model", served.id());
+        return new Request(query, documents, topN, returnDocuments, model);
+    }
+
+    Mono<Void> handle(ObjectNode body, HttpServerResponse response) {
+        Request request = decode(body);
+        String query = request.query();
+        List<String> documents = request.documents();
+        Integer topN = request.topN();
+        boolean returnDocuments = request.returnDocuments();
+        String model = request.model();
         return Mono.fromCallable(() -> {
                     List<RankedDocument> ranked;
                     try {
