@@ -73,6 +73,37 @@ public interface LanguageModel extends AutoCloseable {
     Generation submit(GenerationRequest request, TokenCallback callback, Demand demand);
 
     /**
+     * Runs a chat request, streaming each token with its channel (answer, reasoning, tool call) to
+     * {@code callback}, and waits for the end: see {@link #submitChat(GenerationRequest, ChatCallback, Demand)}.
+     *
+     * @throws GenerationException when the callback, the sampler or the model failed
+     * @throws IllegalStateException when called from a token callback, or after close
+     */
+    default ChatResult chat(GenerationRequest request, ChatCallback callback) {
+        return submitChat(request, callback, Demand.unbounded()).awaitChat();
+    }
+
+    /** {@link #submitChat(GenerationRequest, ChatCallback, Demand)} without backpressure. */
+    default ChatGeneration submitChat(GenerationRequest request, ChatCallback callback) {
+        return submitChat(request, callback, Demand.unbounded());
+    }
+
+    /**
+     * Queues a chat request (its prompt a {@link Prompt.Chat}, with tools if any) whose output arrives parsed: each
+     * token reaches {@code callback} with the channel its text went to and what it added to each, tool calls as
+     * they form (name first, then argument text); the result ({@link ChatGeneration#chatResult()}) has the answer,
+     * the reasoning, the complete calls with ids, and {@link FinishReason#TOOL_CALLS} when the model called tools.
+     * A {@link Model} parses its own output; a remote model reads the parsed fields its server sends.
+     *
+     * @throws IllegalArgumentException when the prompt is not a chat prompt, or the request uses something this
+     *     model cannot run
+     * @throws RejectedGenerationException when the request queue is full
+     * @throws PromptTooLongException when the prompt does not fit a sequence's context
+     * @throws IllegalStateException after close
+     */
+    ChatGeneration submitChat(GenerationRequest request, ChatCallback callback, Demand demand);
+
+    /**
      * An embedder on this model; close it when done, or let {@link #close()} close it.
      *
      * @throws IllegalStateException after close

@@ -313,6 +313,7 @@ public final class Model implements LanguageModel {
      * @throws GenerationException when the callback, the sampler or llama.cpp failed
      * @throws IllegalStateException when called from a token callback, or after close
      */
+    @Override
     public ChatResult chat(GenerationRequest request, ChatCallback callback) {
         if (engine.isEngineThread()) {
             throw new IllegalStateException("chat() waits for the engine thread, so it cannot be called from a token "
@@ -322,6 +323,7 @@ public final class Model implements LanguageModel {
     }
 
     /** {@link #submitChat(GenerationRequest, ChatCallback, Demand)} without backpressure. */
+    @Override
     public ChatGeneration submitChat(GenerationRequest request, ChatCallback callback) {
         return submitChat(request, callback, Demand.unbounded());
     }
@@ -346,6 +348,7 @@ public final class Model implements LanguageModel {
      * @throws PromptTooLongException when the prompt does not fit a sequence's context
      * @throws IllegalStateException after close
      */
+    @Override
     public ChatGeneration submitChat(GenerationRequest request, ChatCallback callback, Demand demand) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(callback, "callback");

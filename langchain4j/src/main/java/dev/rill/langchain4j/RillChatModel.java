@@ -14,7 +14,6 @@ import dev.rill.LanguageModel;
 import dev.rill.StreamToken;
 import dev.rill.langchain4j.internal.ChatRequests;
 import dev.rill.langchain4j.internal.ChatResponses;
-import dev.rill.langchain4j.internal.ChatRuns;
 import dev.rill.langchain4j.internal.ChatSettings;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,7 +68,7 @@ public final class RillChatModel implements ChatModel {
     public ChatResponse doChat(ChatRequest request) {
         GenerationRequest generation = ChatRequests.toGeneration(settings.model(), settings.modelName(), request);
         List<StreamToken> tokens = new ArrayList<>();
-        ChatResult result = ChatRuns.submit(settings.model(), generation, (token, ignored) -> tokens.add(token.token()),
+        ChatResult result = settings.model().submitChat(generation, (token, ignored) -> tokens.add(token.token()),
                 Demand.unbounded()).awaitChat();
         if (result.generation().finishReason() == FinishReason.MODEL_CLOSED) {
             throw new IllegalStateException("the model was closed after " + result.generation().generatedTokens()

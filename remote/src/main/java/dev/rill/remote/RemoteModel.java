@@ -222,17 +222,13 @@ public final class RemoteModel implements LanguageModel {
      *
      * @throws IllegalStateException when called from a callback of this model, or after close
      */
+    @Override
     public ChatResult chat(GenerationRequest request, ChatCallback callback) {
         if (Thread.currentThread().getName().startsWith("rill-remote-")) {
             throw new IllegalStateException("chat() blocks; it cannot be called from a token callback "
                     + "(use submitChat)");
         }
         return submitChat(request, callback, Demand.unbounded()).awaitChat();
-    }
-
-    /** {@link #submitChat(GenerationRequest, ChatCallback, Demand)} without backpressure. */
-    public ChatGeneration submitChat(GenerationRequest request, ChatCallback callback) {
-        return submitChat(request, callback, Demand.unbounded());
     }
 
     /**
@@ -250,6 +246,7 @@ public final class RemoteModel implements LanguageModel {
      * @throws IllegalArgumentException when the prompt is not a chat prompt, or for what {@link #submit} refuses
      * @throws IllegalStateException after close
      */
+    @Override
     public ChatGeneration submitChat(GenerationRequest request, ChatCallback callback, Demand demand) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(callback, "callback");

@@ -7,7 +7,6 @@ import dev.rill.FinishReason;
 import dev.rill.GenerationRequest;
 import dev.rill.LanguageModel;
 import dev.rill.ModelInfo;
-import dev.rill.springai.internal.ChatRuns;
 import dev.rill.springai.internal.ChatStreams;
 import dev.rill.springai.internal.SpringRequests;
 import dev.rill.springai.internal.SpringResponses;
@@ -78,7 +77,7 @@ public final class RillChatModel implements ChatModel {
     @Override
     public ChatResponse call(Prompt prompt) {
         GenerationRequest request = request(prompt);
-        ChatResult result = ChatRuns.submit(model, request, ChatCallback.ignore(), Demand.unbounded()).awaitChat();
+        ChatResult result = model.submitChat(request, ChatCallback.ignore(), Demand.unbounded()).awaitChat();
         if (result.generation().finishReason() == FinishReason.MODEL_CLOSED) {
             throw new IllegalStateException("the model was closed after " + result.generation().generatedTokens()
                     + " tokens of the reply");

@@ -71,7 +71,7 @@ public final class StreamingReply implements ChatCallback, StreamingHandle, Dema
         StreamingReply reply = new StreamingReply(handler, modelName);
         ChatGeneration generation;
         try {
-            generation = ChatRuns.submit(model, request, reply, reply);
+            generation = model.submitChat(request, reply, reply);
         } catch (RuntimeException e) {
             reply.error(e);
             return;

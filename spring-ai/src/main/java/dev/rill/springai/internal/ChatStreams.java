@@ -32,7 +32,7 @@ public final class ChatStreams {
         Demand demand = () -> sink.requestedFromDownstream() > 0 && !sink.isCancelled();
         ChatGeneration generation;
         try {
-            generation = ChatRuns.submit(model, request, (token, running) -> {
+            generation = model.submitChat(request, (token, running) -> {
                 ChatResponse piece = SpringResponses.piece(id, modelName, token);
                 if (piece != null) {
                     sink.next(piece);
