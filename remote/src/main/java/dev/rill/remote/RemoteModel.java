@@ -282,8 +282,9 @@ public final class RemoteModel implements LanguageModel {
                 return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofString(
                         java.nio.charset.StandardCharsets.UTF_8), s -> (Object) s);
             });
+            generation.onAbort(() -> response.cancel(true));
             response.whenComplete((r, e) -> {
-                if (e != null) {
+                if (e != null && !generation.isDone()) {
                     status.completeExceptionally(e);
                     generation.fail(new RillException("the stream from " + uri + " failed: " + e.getMessage(), e));
                 }

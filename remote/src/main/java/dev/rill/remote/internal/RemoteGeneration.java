@@ -69,6 +69,8 @@ public final class RemoteGeneration implements ChatGeneration, Flow.Subscriber<L
     private final StringBuilder text = new StringBuilder();
 
     private volatile Flow.Subscription subscription;
+    private volatile Runnable abort = () -> {
+    };
     private volatile boolean cancelled;
     private volatile boolean modelClosed;
     private volatile boolean bodyDone;
@@ -171,6 +173,14 @@ public final class RemoteGeneration implements ChatGeneration, Flow.Subscriber<L
         }
         bodyDone = true;
         drainLater();
+    }
+
+    /**
+     * What aborts the exchange when the generation stops reading early (a cancel, a failing callback): closing the
+     * connection, so that the server notices at once even while its writes are backed up.
+     */
+    public void onAbort(Runnable abort) {
+        this.abort = abort;
     }
 
     /** Ends the generation because its model was closed: the stream is closed, the reason is MODEL_CLOSED. */
@@ -284,6 +294,7 @@ public final class RemoteGeneration implements ChatGeneration, Flow.Subscriber<L
                     s.cancel();
                 }
                 finish(modelClosed ? FinishReason.MODEL_CLOSED : FinishReason.CANCELLED, null);
+                abort.run();
                 return;
             }
             Object head;
@@ -433,6 +444,7 @@ public final class RemoteGeneration implements ChatGeneration, Flow.Subscriber<L
                 s.cancel();
             }
             finish(FinishReason.ERROR, e);
+            abort.run();
         }
     }
 
