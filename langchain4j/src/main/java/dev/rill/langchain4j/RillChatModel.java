@@ -41,13 +41,14 @@ import java.util.List;
  * {@code UnsupportedFeatureException}: another {@code modelName} than this model's, a JSON response format together
  * with tools, and content other than text (images, audio, ...).
  *
- * <p><b>Responses.</b> On an in-process {@link dev.rill.Model} the output is parsed in the model's chat format
- * ({@link dev.rill.Model#submitChat}): the answer is the text, the reasoning ({@code <think>...</think>}, ...) the
- * {@code thinking}, and each tool call a {@code ToolExecutionRequest} (id, name, argument JSON held to the tool's
- * schema by a grammar), with finish reason {@code TOOL_EXECUTION}. Otherwise the finish reason is {@code STOP} for an
+ * <p><b>Responses.</b> The reply comes from {@link LanguageModel#submitChat}: an in-process {@link dev.rill.Model}
+ * parses it in the model's chat format, a {@code RemoteModel} reads the fields its server parsed. The answer is
+ * the text, the reasoning ({@code <think>...</think>}, ...) the {@code thinking}, and each tool call a
+ * {@code ToolExecutionRequest} (id, name, argument JSON held to the tool's schema by a grammar in process), with
+ * finish reason {@code TOOL_EXECUTION}. Otherwise the finish reason is {@code STOP} for an
  * end-of-sequence token or a stop sequence, {@code LENGTH} at {@code maxOutputTokens} or a full context. The token
  * usage (prompt and generated tokens) and {@link RillChatResponseMetadata} with every token's id, text, probability
- * and logit come with every response. On another {@link LanguageModel} the whole text is the answer.
+ * and logit come with every response (a remote server sends ids and probabilities only where asked for and able).
  *
  * <p>Thread-safe: concurrent calls run as concurrent sequences of the model. Closing is the model's business:
  * this class holds nothing of its own.

@@ -48,8 +48,8 @@ import java.util.List;
  * {@code onPartialThinking}, the argument JSON of each tool call through {@code onPartialToolCall} as it forms
  * (with the call's index, id and name), then, when the reply ends, {@code onCompleteToolCall} for each complete
  * call and {@code onCompleteResponse}. Markers of the model's format ({@code <tool_call>}, {@code <think>}) reach
- * none of them. On a {@link LanguageModel} other than an in-process {@link dev.rill.Model} all text arrives as
- * partial responses.
+ * none of them. The same holds over a {@code RemoteModel}, whose server parsed the reasoning and calls (and sends
+ * reasoning apart only where it is set up to).
  */
 public final class RillStreamingChatModel implements StreamingChatModel {
     private final ChatSettings settings;
