@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.langchain4j.agent.tool.P;
-import dev.langchain4j.agent.tool.Tool;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
@@ -17,6 +15,7 @@ import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.Result;
+import dev.rill.langchain4j.AiServicesToolsTest.Weather;
 import dev.rill.remote.RemoteModel;
 import dev.rill.testkit.RecordedServer;
 import java.util.List;
@@ -28,6 +27,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The LangChain4j models over a {@link RemoteModel} whose server parses reasoning and tool calls: streams written
  * from llama.cpp's server's documented chat format, served over real HTTP by the test kit's {@link RecordedServer}.
+ * The tool is the in-process tests' {@link Weather}.
  */
 class RemoteToolsTest {
     /**
@@ -70,17 +70,6 @@ class RemoteToolsTest {
             return Weather.class.getDeclaredMethod("weather", String.class).getParameters()[0].getName();
         } catch (NoSuchMethodException e) {
             throw new AssertionError(e);
-        }
-    }
-
-    /** Records each call. */
-    static final class Weather {
-        final List<String> cities = new CopyOnWriteArrayList<>();
-
-        @Tool("The current weather in a city")
-        String weather(@P("the city") String city) {
-            cities.add(city);
-            return "sunny in " + city;
         }
     }
 

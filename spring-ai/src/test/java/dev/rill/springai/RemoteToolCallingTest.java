@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rill.remote.RemoteModel;
+import dev.rill.springai.ToolCallingTest.Weather;
 import dev.rill.testkit.RecordedServer;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.chat.client.ChatClient;
@@ -20,11 +20,11 @@ import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.model.tool.ToolCallingChatOptions;
 import org.springframework.ai.support.ToolCallbacks;
-import org.springframework.ai.tool.annotation.Tool;
 
 /**
  * Spring AI's chat model over a {@link RemoteModel} whose server parses reasoning and tool calls: streams written
  * from llama.cpp's server's documented chat format, served over real HTTP by the test kit's {@link RecordedServer}.
+ * The tool is the in-process tests' {@link Weather}.
  */
 class RemoteToolCallingTest {
     /**
@@ -65,17 +65,6 @@ class RemoteToolCallingTest {
             return Weather.class.getDeclaredMethod("weather", String.class).getParameters()[0].getName();
         } catch (NoSuchMethodException e) {
             throw new AssertionError(e);
-        }
-    }
-
-    /** Records each call. */
-    static final class Weather {
-        final List<String> cities = new CopyOnWriteArrayList<>();
-
-        @Tool(description = "The current weather in a city")
-        String weather(String city) {
-            cities.add(city);
-            return "sunny in " + city;
         }
     }
 
