@@ -33,8 +33,10 @@ import java.util.Objects;
  *
  * <p><b>Threads and resources.</b> An embedder is safe to share; its calls run one at a time on a thread of its
  * own, which owns a llama.cpp context of its own, separate from the model's generation engine (generations and
- * embeddings do not share batches). Close it to free the context; closing the model closes it too. Calls after
- * close throw {@link IllegalStateException}.
+ * embeddings do not share batches, and run side by side without changing each other's results). On llama.cpp
+ * b4916 an embedder's evaluations run alone in the process, since that release gives wrong vectors while another
+ * context decodes. Close it to free the context; closing the model closes it too. Calls after close throw
+ * {@link IllegalStateException}.
  */
 public final class Embedder implements TextEmbedder, ContextOwner {
     /** Texts evaluated together at most, whatever the batch size. */

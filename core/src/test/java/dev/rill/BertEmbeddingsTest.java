@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rill.testkit.BertModel;
 import dev.rill.testkit.ModelFiles;
+import dev.rill.testkit.RiggedEncoder;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -106,5 +107,55 @@ class BertEmbeddingsTest {
             difference = Math.max(difference, Math.abs(a[0][i] - b[0][i]));
         }
         assertTrue(difference > TOLERANCE, "the [CLS] vector depends on the last letter");
+    }
+
+    @Test
+    void aRiggedEncodersVectorsAreTheLetterSharesKnownInAdvance() {
+        List<String> texts = List.of("hello world", "a", "banana split", "zzz");
+        Path file = ModelFiles.file("rigged-letter-shares.gguf", RiggedEncoder.letterShares(1)::write);
+        RiggedEncoder rigged = RiggedEncoder.letterShares(1);
+        try (Model letters = Model.load(file, RiggedFiles.smallOptions().build())) {
+            for (Pooling pooling : List.of(Pooling.MEAN, Pooling.CLS, Pooling.LAST, Pooling.NONE)) {
+                try (Embedder embedder = letters.embedder(
+                        EmbeddingOptions.builder().pooling(pooling).batchSize(64).build())) {
+                    for (int t = 0; t < texts.size(); t++) {
+                        int[] ids = RiggedEncoder.tokens(texts.get(t));
+                        assertArrayEquals(ids, letters.tokenize(texts.get(t)), "the test kit's tokens");
+                        float[][] expected = rigged.tokenVectors(ids);
+                        if (pooling == Pooling.NONE) {
+                            float[][] rows = embedder.embedTokens(texts).get(t);
+                            assertEquals(ids.length, rows.length);
+                            for (int i = 0; i < rows.length; i++) {
+                                assertClose(expected[i], rows[i], 1e-5f, "token " + i + " of text " + t);
+                            }
+                            continue;
+                        }
+                        float[] pooled = switch (pooling) {
+                            case CLS -> expected[0];
+                            case LAST -> expected[ids.length - 1];
+                            default -> mean(expected);
+                        };
+                        assertClose(pooled, embedder.embed(texts).clone()[t], 1e-5f, pooling + ", text " + t);
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] mean(float[][] rows) {
+        float[] mean = new float[rows[0].length];
+        for (float[] row : rows) {
+            for (int i = 0; i < mean.length; i++) {
+                mean[i] += row[i] / rows.length;
+            }
+        }
+        return mean;
+    }
+
+    private static void assertClose(float[] expected, float[] actual, float tolerance, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], tolerance, what + ", element " + i);
+        }
     }
 }

@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.rill.llama.LlamaProfile;
 import dev.rill.testkit.BertModel;
 import dev.rill.testkit.ModelFiles;
+import dev.rill.testkit.RiggedEncoder;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,6 +69,59 @@ class RerankerTest {
             assertEquals(DOCUMENTS.size(), scores.length);
             for (float score : scores) {
                 assertEquals(0.625f, score, 1e-6f);
+            }
+        }
+    }
+
+    /** Documents whose pairs with {@link #RIGGED_QUERY} have clearly different shares of the letter a. */
+    private static final List<String> RIGGED_DOCUMENTS = List.of("bear", "a bad cat", "xyz", "aaaa", "banana");
+    private static final String RIGGED_QUERY = "panda";
+
+    /**
+     * The tokens of a pair without a template, as llama.cpp's server forms it for this vocabulary (it adds BOS and
+     * separates pairs, adds no EOS): [CLS] query [SEP] document.
+     */
+    private static int[] plainPair(String query, String document) {
+        return IntStream.concat(IntStream.of(BertModel.CLS),
+                IntStream.concat(RiggedEncoder.pieces(query).stream().mapToInt(Integer::intValue),
+                        IntStream.concat(IntStream.of(BertModel.SEP),
+                                RiggedEncoder.pieces(document).stream().mapToInt(Integer::intValue)))).toArray();
+    }
+
+    @Test
+    void aRiggedRerankerScoresEachPairWithItsLettersShareAndRanksByIt() {
+        RiggedEncoder rigged = RiggedEncoder.letterReranker('a');
+        Path file = ModelFiles.file("rigged-reranker-a.gguf", rigged::write);
+        try (Model model = Model.load(file, RiggedFiles.smallOptions().build());
+             Reranker letters = model.reranker()) {
+            float[] scores = letters.score(RIGGED_QUERY, RIGGED_DOCUMENTS);
+            for (int i = 0; i < RIGGED_DOCUMENTS.size(); i++) {
+                int[] pair = plainPair(RIGGED_QUERY, RIGGED_DOCUMENTS.get(i));
+                assertEquals(rigged.score(pair), scores[i], 1e-5, "document " + i);
+                assertEquals(RiggedEncoder.share(pair, 'a'), scores[i], 1e-4, "document " + i + ": the share of a");
+            }
+            // aaaa 6/11, banana 5/13, a bad cat 5/14, bear 3/11, xyz 2/10
+            assertEquals(List.of(3, 4, 1, 0, 2),
+                    letters.rank(RIGGED_QUERY, RIGGED_DOCUMENTS).stream().map(RankedDocument::index).toList());
+        }
+    }
+
+    @Test
+    void theModelsRerankTemplateFormsThePair() {
+        RiggedEncoder rigged = RiggedEncoder.letterReranker('a')
+                .withRerankTemplate("[CLS]zzzz {document}[SEP]{query}[SEP]");
+        Path file = ModelFiles.file("rigged-reranker-a-template.gguf", rigged::write);
+        try (Model model = Model.load(file, RiggedFiles.smallOptions().build());
+             Reranker letters = model.reranker()) {
+            float[] scores = letters.score(RIGGED_QUERY, RIGGED_DOCUMENTS);
+            for (int i = 0; i < RIGGED_DOCUMENTS.size(); i++) {
+                int[] pair = RiggedEncoder.tokens("zzzz " + RIGGED_DOCUMENTS.get(i));
+                int[] withQuery = IntStream.concat(IntStream.of(pair),
+                        IntStream.concat(RiggedEncoder.pieces(RIGGED_QUERY).stream().mapToInt(Integer::intValue),
+                                IntStream.of(BertModel.SEP))).toArray();
+                assertEquals(rigged.score(withQuery), scores[i], 1e-5, "document " + i);
+                assertTrue(scores[i] < RiggedEncoder.share(plainPair(RIGGED_QUERY, RIGGED_DOCUMENTS.get(i)), 'a'),
+                        "the template's four z lower the share of a");
             }
         }
     }

@@ -251,16 +251,21 @@ class RemoteModelTest {
     @Test
     void aFullQueueIsRejectedGeneration() {
         GenerationRequest hold = GenerationRequest.builder("abc").maxTokens(100).build();
+        // The second request may only be queued once the first has its slot: the queue holds one.
         Generation running = fixture.model.submit(hold, TokenCallback.ignore(), () -> false);
-        Generation queued = fixture.model.submit(hold, TokenCallback.ignore(), () -> false);
+        Generation queued = null;
         try {
+            fixture.awaitStats(s -> s.activeSequences() == 1 && s.queuedRequests() == 0, "the slot taken");
+            queued = fixture.model.submit(hold, TokenCallback.ignore(), () -> false);
             fixture.awaitStats(s -> s.activeSequences() == 1 && s.queuedRequests() == 1, "slot and queue taken");
             RejectedGenerationException e = assertThrows(RejectedGenerationException.class,
                     () -> fixture.remote.submit(GenerationRequest.of("abc"), TokenCallback.ignore()));
             assertTrue(e.getMessage().contains("429"), e.getMessage());
         } finally {
             running.cancel();
-            queued.cancel();
+            if (queued != null) {
+                queued.cancel();
+            }
         }
         fixture.awaitStats(s -> s.activeSequences() == 0 && s.queuedRequests() == 0, "an idle engine");
     }

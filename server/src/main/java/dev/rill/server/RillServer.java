@@ -77,6 +77,11 @@ public final class RillServer implements AutoCloseable {
                     .childOption(ChannelOption.SO_SNDBUF, b.sendBufferBytes)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                             new WriteBufferWaterMark(b.sendBufferBytes / 2, b.sendBufferBytes))
+                    // One request per connection. Measured on Reactor Netty 1.2.18: under load, a request that
+                    // came on a kept-alive connection right after a quick answer (GET /v1/models after an
+                    // embeddings call) had its handler cancelled as it was subscribed, and the client waited for
+                    // a response that never came. A new connection per request costs a TCP handshake on loopback.
+                    .maxKeepAliveRequests(1)
                     .handle(api::handle)
                     .bindNow(Duration.ofSeconds(30));
         } catch (RuntimeException e) {

@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A random-weight BERT encoder ({@code general.architecture = bert}) to write as GGUF, for embedding tests: no
- * causal attention, no KV cache, no output head, and a WordPiece ({@code bert}) vocabulary. Tensors:
+ * A random-weight encoder of the BERT family to write as GGUF, for embedding tests: no causal attention, no KV
+ * cache, no output head, and a WordPiece ({@code bert}) vocabulary. The architecture is BERT by default, or
+ * nomic-bert or jina-bert-v2 (see {@link Encoder} for how their tensors differ). BERT's tensors:
  * {@code token_embd {E, V}}, {@code token_types {E, 2}}, {@code position_embd {E, C}},
  * {@code token_embd_norm} (weight and bias), and per block {@code attn_q}, {@code attn_k}, {@code attn_v},
  * {@code attn_output} (each {E, E} with a bias), {@code attn_output_norm} (weight and bias), {@code ffn_up
@@ -28,11 +29,54 @@ import java.util.SplittableRandom;
  * {@code cls.weight {E, E}} and {@code cls.bias}, then {@code cls.output.weight {E, 1}} and {@code cls.output.bias},
  * which llama.cpp applies to the {@code [CLS]} state as {@code cls.output(tanh(cls(x)))}.
  *
- * @param poolingType the {@code bert.pooling_type} (llama.cpp's enum: 1 mean, 2 CLS, 4 rank)
- * @param rankHead    the classification head of a reranker (pooling 4), null otherwise
+ * @param poolingType  the {@code <arch>.pooling_type} (llama.cpp's enum: 1 mean, 2 CLS, 4 rank)
+ * @param rankHead     the classification head of a reranker (pooling 4, BERT only), null otherwise
+ * @param architecture the encoder architecture
  */
 public record BertModel(String name, int embeddingLength, int blockCount, int headCount, int feedForwardLength,
-                        int contextLength, int poolingType, long seed, RankHead rankHead) {
+                        int contextLength, int poolingType, long seed, RankHead rankHead, Encoder architecture) {
+
+    /**
+     * The encoder architectures the writer knows, each with the tensors llama.cpp's loader for it expects (the
+     * ones both releases load; optional extras are left out, since b4916 refuses a file with tensors it does not
+     * read).
+     */
+    public enum Encoder {
+        /**
+         * {@code bert}: learned positions ({@code position_embd}), separate {@code attn_q/k/v} and
+         * {@code attn_output} with biases, a GELU feed-forward {@code ffn_up}, {@code ffn_down} with biases.
+         */
+        BERT("bert"),
+        /**
+         * {@code nomic-bert}: rotary positions, one fused {@code attn_qkv {E, 3E}}, {@code attn_output}, and a
+         * gated SiLU feed-forward ({@code ffn_up}, {@code ffn_gate}, {@code ffn_down}), all without biases.
+         */
+        NOMIC_BERT("nomic-bert"),
+        /**
+         * {@code jina-bert-v2}: ALiBi attention biases instead of positions, {@code attn_q/k/v} and
+         * {@code attn_output} with biases, and a GEGLU feed-forward ({@code ffn_up} and {@code ffn_gate} without
+         * biases, {@code ffn_down} with one).
+         */
+        JINA_BERT_V2("jina-bert-v2");
+
+        private final String ggufName;
+
+        Encoder(String ggufName) {
+            this.ggufName = ggufName;
+        }
+
+        /** The {@code general.architecture}. */
+        public String ggufName() {
+            return ggufName;
+        }
+    }
+
+    /** A {@link Encoder#BERT} model. */
+    public BertModel(String name, int embeddingLength, int blockCount, int headCount, int feedForwardLength,
+                     int contextLength, int poolingType, long seed, RankHead rankHead) {
+        this(name, embeddingLength, blockCount, headCount, feedForwardLength, contextLength, poolingType, seed,
+                rankHead, Encoder.BERT);
+    }
 
     /** llama.cpp's rank pooling. */
     public static final int RANK_POOLING = 4;
@@ -69,11 +113,23 @@ public record BertModel(String name, int embeddingLength, int blockCount, int he
         if ((poolingType == RANK_POOLING) != (rankHead != null)) {
             throw new IllegalArgumentException("a rank head goes with rank pooling (4), and only with it");
         }
+        if (architecture == null) {
+            throw new IllegalArgumentException("architecture must not be null");
+        }
+        if (rankHead != null && architecture != Encoder.BERT) {
+            throw new IllegalArgumentException("only the bert writer has a classification head, not " + architecture);
+        }
     }
 
     /** 128 wide, 2 blocks of 4 heads, feed-forward 256, 512 positions, the given pooling (1 mean, 2 CLS). */
     public static BertModel tiny(int poolingType, long seed) {
         return new BertModel("random-bert", 128, 2, 4, 256, 512, poolingType, seed, null);
+    }
+
+    /** A random-weight encoder of {@code architecture} in the {@link #tiny} shape, with the given pooling. */
+    public static BertModel tiny(Encoder architecture, int poolingType, long seed) {
+        return new BertModel("random-" + architecture.ggufName(), 128, 2, 4, 256, 512, poolingType, seed, null,
+                architecture);
     }
 
     /** A reranker of the {@link #tiny} shape with a random classification head: scores depend on the pair. */
@@ -102,51 +158,45 @@ public record BertModel(String name, int embeddingLength, int blockCount, int he
     /** Writes the model as GGUF and returns the file size. */
     public long write(Path path) throws IOException {
         List<String> tokens = tokens();
-        int[] types = new int[tokens.size()];
-        float[] scores = new float[tokens.size()];
-        for (int i = 0; i < types.length; i++) {
-            types[i] = i == UNK ? Vocabulary.TokenType.UNKNOWN.id()
-                    : i <= MASK ? Vocabulary.TokenType.CONTROL.id() : Vocabulary.TokenType.NORMAL.id();
+        GgufWriter writer = header(architecture.ggufName(), name, contextLength, embeddingLength, blockCount,
+                feedForwardLength, headCount, poolingType);
+        if (architecture == Encoder.NOMIC_BERT) {
+            writer.metadata("nomic-bert.rope.freq_base", GgufValue.float32(1000f));
         }
-        GgufWriter writer = new GgufWriter()
-                .metadata("general.architecture", GgufValue.string("bert"))
-                .metadata("general.name", GgufValue.string(name))
-                .metadata("general.file_type", GgufValue.uint32(0))
-                .metadata("bert.context_length", GgufValue.uint32(contextLength))
-                .metadata("bert.embedding_length", GgufValue.uint32(embeddingLength))
-                .metadata("bert.block_count", GgufValue.uint32(blockCount))
-                .metadata("bert.feed_forward_length", GgufValue.uint32(feedForwardLength))
-                .metadata("bert.attention.head_count", GgufValue.uint32(headCount))
-                .metadata("bert.attention.layer_norm_epsilon", GgufValue.float32(1e-12f))
-                .metadata("bert.attention.causal", GgufValue.bool(false))
-                .metadata("bert.pooling_type", GgufValue.uint32(poolingType))
-                .metadata("tokenizer.ggml.model", GgufValue.string("bert"))
-                .metadata("tokenizer.ggml.tokens", GgufValue.strings(tokens))
-                .metadata("tokenizer.ggml.scores", GgufValue.float32s(scores))
-                .metadata("tokenizer.ggml.token_type", GgufValue.int32s(types))
-                .metadata("tokenizer.ggml.token_type_count", GgufValue.uint32(2))
-                .metadata("tokenizer.ggml.bos_token_id", GgufValue.uint32(CLS))
-                .metadata("tokenizer.ggml.cls_token_id", GgufValue.uint32(CLS))
-                .metadata("tokenizer.ggml.seperator_token_id", GgufValue.uint32(SEP))
-                .metadata("tokenizer.ggml.unknown_token_id", GgufValue.uint32(UNK))
-                .metadata("tokenizer.ggml.padding_token_id", GgufValue.uint32(PAD))
-                .metadata("tokenizer.ggml.mask_token_id", GgufValue.uint32(MASK));
         long e = embeddingLength;
+        long f = feedForwardLength;
+        double std = TestModels.RANDOM_WEIGHT_STD * 5;
         matrix(writer, "token_embd.weight", 0.5, e, tokens.size());
         matrix(writer, "token_types.weight", 0.5, e, 2);
-        matrix(writer, "position_embd.weight", 0.5, e, contextLength);
+        if (architecture == Encoder.BERT) {
+            matrix(writer, "position_embd.weight", 0.5, e, contextLength);
+        }
         norm(writer, "token_embd_norm", e);
+        boolean biases = architecture != Encoder.NOMIC_BERT;
         for (int n = 0; n < blockCount; n++) {
             String p = "blk." + n + ".";
-            for (String projection : List.of("attn_q", "attn_k", "attn_v", "attn_output")) {
-                matrix(writer, p + projection + ".weight", TestModels.RANDOM_WEIGHT_STD * 5, e, e);
-                bias(writer, p + projection + ".bias", e);
+            List<String> projections = architecture == Encoder.NOMIC_BERT ? List.of("attn_output")
+                    : List.of("attn_q", "attn_k", "attn_v", "attn_output");
+            if (architecture == Encoder.NOMIC_BERT) {
+                matrix(writer, p + "attn_qkv.weight", std, e, 3 * e);
+            }
+            for (String projection : projections) {
+                matrix(writer, p + projection + ".weight", std, e, e);
+                if (biases) {
+                    bias(writer, p + projection + ".bias", e);
+                }
             }
             norm(writer, p + "attn_output_norm", e);
-            matrix(writer, p + "ffn_up.weight", TestModels.RANDOM_WEIGHT_STD * 5, e, feedForwardLength);
-            bias(writer, p + "ffn_up.bias", feedForwardLength);
-            matrix(writer, p + "ffn_down.weight", TestModels.RANDOM_WEIGHT_STD * 5, feedForwardLength, e);
-            bias(writer, p + "ffn_down.bias", e);
+            matrix(writer, p + "ffn_up.weight", std, e, f);
+            if (architecture == Encoder.BERT) {
+                bias(writer, p + "ffn_up.bias", f);
+            } else {
+                matrix(writer, p + "ffn_gate.weight", std, e, f);
+            }
+            matrix(writer, p + "ffn_down.weight", std, f, e);
+            if (biases) {
+                bias(writer, p + "ffn_down.bias", e);
+            }
             norm(writer, p + "layer_output_norm", e);
         }
         if (rankHead != null) {
@@ -162,6 +212,44 @@ public record BertModel(String name, int embeddingLength, int blockCount, int he
                     GgufWriter.RowSource.constant(rankHead.outputBias()));
         }
         return writer.write(path);
+    }
+
+    /**
+     * A writer with the metadata of an encoder of architecture {@code arch} and this class's WordPiece vocabulary
+     * of letters, for the test kit's encoders.
+     */
+    static GgufWriter header(String arch, String name, int contextLength, int embeddingLength, int blockCount,
+                             int feedForwardLength, int headCount, int poolingType) {
+        List<String> tokens = tokens();
+        int[] types = new int[tokens.size()];
+        float[] scores = new float[tokens.size()];
+        for (int i = 0; i < types.length; i++) {
+            types[i] = i == UNK ? Vocabulary.TokenType.UNKNOWN.id()
+                    : i <= MASK ? Vocabulary.TokenType.CONTROL.id() : Vocabulary.TokenType.NORMAL.id();
+        }
+        return new GgufWriter()
+                .metadata("general.architecture", GgufValue.string(arch))
+                .metadata("general.name", GgufValue.string(name))
+                .metadata("general.file_type", GgufValue.uint32(0))
+                .metadata(arch + ".context_length", GgufValue.uint32(contextLength))
+                .metadata(arch + ".embedding_length", GgufValue.uint32(embeddingLength))
+                .metadata(arch + ".block_count", GgufValue.uint32(blockCount))
+                .metadata(arch + ".feed_forward_length", GgufValue.uint32(feedForwardLength))
+                .metadata(arch + ".attention.head_count", GgufValue.uint32(headCount))
+                .metadata(arch + ".attention.layer_norm_epsilon", GgufValue.float32(1e-12f))
+                .metadata(arch + ".attention.causal", GgufValue.bool(false))
+                .metadata(arch + ".pooling_type", GgufValue.uint32(poolingType))
+                .metadata("tokenizer.ggml.model", GgufValue.string("bert"))
+                .metadata("tokenizer.ggml.tokens", GgufValue.strings(tokens))
+                .metadata("tokenizer.ggml.scores", GgufValue.float32s(scores))
+                .metadata("tokenizer.ggml.token_type", GgufValue.int32s(types))
+                .metadata("tokenizer.ggml.token_type_count", GgufValue.uint32(2))
+                .metadata("tokenizer.ggml.bos_token_id", GgufValue.uint32(CLS))
+                .metadata("tokenizer.ggml.cls_token_id", GgufValue.uint32(CLS))
+                .metadata("tokenizer.ggml.seperator_token_id", GgufValue.uint32(SEP))
+                .metadata("tokenizer.ggml.unknown_token_id", GgufValue.uint32(UNK))
+                .metadata("tokenizer.ggml.padding_token_id", GgufValue.uint32(PAD))
+                .metadata("tokenizer.ggml.mask_token_id", GgufValue.uint32(MASK));
     }
 
     private void matrix(GgufWriter writer, String name, double std, long... dims) {

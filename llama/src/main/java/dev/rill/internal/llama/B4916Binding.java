@@ -16,6 +16,8 @@ import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * llama.cpp tag b4916, as shipped in de.kherud:llama 4.2.0: its parameter structs (64 and 120 bytes), the
@@ -23,6 +25,8 @@ import java.util.Map;
  */
 final class B4916Binding implements ProfileBinding {
     static final B4916Binding INSTANCE = new B4916Binding();
+    /** See {@link #decodeLock}: embeddings contexts decode alone, generation contexts side by side. */
+    private static final ReentrantReadWriteLock DECODES = new ReentrantReadWriteLock();
 
     private B4916Binding() {
     }
@@ -259,6 +263,11 @@ final class B4916Binding implements ProfileBinding {
     public boolean separatesPairs(MemorySegment vocab) {
         // What the current release's vocabulary sets for WordPiece, the one kind that separates pairs there.
         return Llama.vocabType(vocab) == Llama.VOCAB_TYPE_WPM;
+    }
+
+    @Override
+    public Lock decodeLock(boolean embeddings) {
+        return embeddings ? DECODES.writeLock() : DECODES.readLock();
     }
 
     @Override

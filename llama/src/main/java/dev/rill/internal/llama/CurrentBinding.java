@@ -17,6 +17,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.Lock;
 
 /**
  * The current llama.cpp release (v0.4.0, September 2026), as node-llama-cpp's prebuilt libraries ship it:
@@ -306,6 +307,11 @@ final class CurrentBinding implements ProfileBinding {
         } catch (Throwable t) {
             throw Llama.rethrow(t);
         }
+    }
+
+    @Override
+    public Lock decodeLock(boolean embeddings) {
+        return null;
     }
 
     @Override

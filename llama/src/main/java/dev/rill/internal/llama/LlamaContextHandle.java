@@ -6,6 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.locks.Lock;
 
 /**
  * Owns one {@code llama_context}. Not thread-safe, like the context itself: one engine thread creates it,
@@ -30,6 +31,8 @@ public final class LlamaContextHandle implements AutoCloseable {
     private final ProfileBinding binding;
     /** The context's CPU threads, where this release needs a pool of its own; null otherwise. */
     private final CpuThreadpool threadpool;
+    /** Held while this context decodes, where the release needs it ({@link ProfileBinding#decodeLock}); or null. */
+    private final Lock decodeLock;
     /** Adapters attached now, in attachment order, with their scales. */
     private Map<MemorySegment, Float> attachedAdapters = new LinkedHashMap<>();
     private final Arena scratch = Arena.ofConfined();
@@ -72,6 +75,7 @@ public final class LlamaContextHandle implements AutoCloseable {
         this.sequences = Llama.nSeqMax(context);
         this.embeddingSize = model.embeddingSize();
         this.pooling = config.embeddings() ? poolingOf(Llama.poolingType(context)) : null;
+        this.decodeLock = binding.decodeLock(config.embeddings());
         this.sequenceOutputSize = pooling == PoolingType.RANK ? model.classifierOutputs() : embeddingSize;
         this.pooledInJava = pooling == PoolingType.NONE && asked != PoolingType.NONE ? asked : null;
         this.encoderOnly = model.isEncoderOnly();
@@ -216,7 +220,17 @@ public final class LlamaContextHandle implements AutoCloseable {
         }
         NativeLog.clearRecent();
         // An encoder-only model (BERT and kin) runs through llama_encode; b4916's decode has no path for it.
-        int rc = encoderOnly ? Llama.encode(ctx, batch.struct()) : Llama.decode(ctx, batch.struct());
+        int rc;
+        if (decodeLock != null) {
+            decodeLock.lock();
+        }
+        try {
+            rc = encoderOnly ? Llama.encode(ctx, batch.struct()) : Llama.decode(ctx, batch.struct());
+        } finally {
+            if (decodeLock != null) {
+                decodeLock.unlock();
+            }
+        }
         if (rc != 0) {
             throw new DecodeException(rc, binding.retryAfterCompacting(rc), NativeLog.withRecent("llama_decode failed with "
                     + rc + " (" + binding.describeDecodeCode(rc) + ") on a batch of " + tokens + " tokens"));

@@ -5,6 +5,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.Lock;
 
 /**
  * What differs between the llama.cpp releases Rill speaks: the parameter structs, the functions that changed
@@ -50,6 +51,15 @@ sealed interface ProfileBinding permits B4916Binding, CurrentBinding {
      * embeddings context is created without pooling and the caller pools the token vectors itself.
      */
     boolean poolsNatively(boolean encoderOnly);
+
+    /**
+     * The lock a decode on a context holds, or null where contexts decode independently of each other. b4916 gives
+     * an embeddings context wrong vectors when another context decodes at the same time (measured: vectors of a
+     * BERT and of a Llama off by up to 7 while another context decoded, in the same model or another; generation
+     * contexts among themselves were unaffected), so there an embeddings context decodes alone: it takes the write
+     * lock of one lock for the process, a generation context its read lock.
+     */
+    Lock decodeLock(boolean embeddings);
 
     /** Whether a context with rank pooling gives a reranker's scores. */
     boolean ranks();
