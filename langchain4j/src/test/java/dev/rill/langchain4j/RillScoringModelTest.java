@@ -19,6 +19,7 @@ import dev.rill.TextTooLongException;
 import dev.rill.llama.LlamaProfile;
 import dev.rill.testkit.BertModel;
 import dev.rill.testkit.ModelFiles;
+import dev.rill.testkit.RiggedEncoder;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -95,6 +96,22 @@ class RillScoringModelTest {
         List<String> aggregated = aggregator.aggregate(retrieved).stream().map(c -> c.textSegment().text()).toList();
         List<String> ranked = reranker.rank(QUERY, DOCUMENTS).stream().map(RankedDocument::document).limit(3).toList();
         assertEquals(ranked, aggregated);
+    }
+
+    @Test
+    void aRerankerWhoseScoresAreKnownOrdersContentByThem() {
+        // The rigged reranker scores a pair with the share of 'a' among its tokens: "aaaa" first, "bear" last.
+        try (Model letters = Model.load(ModelFiles.file("rigged-reranker-a.gguf",
+                RiggedEncoder.letterReranker('a')::write), ModelOptions.builder().contextSize(512).threads(1).build());
+             Reranker reranker = letters.reranker()) {
+            RillScoringModel byShare = RillScoringModel.builder().reranker(reranker).build();
+            ReRankingContentAggregator aggregator = ReRankingContentAggregator.builder().scoringModel(byShare)
+                    .build();
+            List<String> order = aggregator.aggregate(Map.of(Query.from("a cat"), List.of(
+                    List.of(Content.from("bear"), Content.from("aaaa"), Content.from("banana"))))).stream()
+                    .map(c -> c.textSegment().text()).toList();
+            assertEquals(List.of("aaaa", "banana", "bear"), order);
+        }
     }
 
     @Test
