@@ -57,6 +57,22 @@ final class ServerFixture implements AutoCloseable {
         }
     }
 
+    /** A server of the model in {@code file}, with no adapters, named {@code model}. */
+    static ServerFixture serve(Path file, ModelOptions modelOptions) {
+        Model model = Model.load(file, modelOptions);
+        try {
+            return new ServerFixture(model, RillServer.builder(model).port(0).modelId("model").start());
+        } catch (RuntimeException | Error e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** Options for a rigged model of {@code slots} sequences of {@code cellsPerSlot} cells, one thread. */
+    static ModelOptions options(int slots, int cellsPerSlot) {
+        return ModelOptions.builder().contextSize(slots * cellsPerSlot).threads(1).parallelSequences(slots).build();
+    }
+
     static Path plusOneFile() {
         return ModelFiles.file("plus-one.gguf", PLUS_ONE::write);
     }

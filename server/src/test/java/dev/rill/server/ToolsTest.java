@@ -14,8 +14,9 @@ import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 
 /**
- * Tools, assistant tool calls and tool answers reach the model's chat template; the reply comes back as plain
- * content until tool-call parsing lands.
+ * Tools, assistant tool calls and tool answers reach the model's chat template. The template names no call format,
+ * so the generic one applies (a call is a JSON object opening the answer), and the plus-one model's "abc" is text.
+ * Calls and reasoning in replies: {@link ToolCallStreamingTest}, {@link ReasoningTest}, {@link AnthropicToolUseTest}.
  */
 class ToolsTest {
     /** Renders tool names, messages and calls without spaces, so each byte is one token of the rigged model. */
@@ -33,7 +34,7 @@ class ToolsTest {
             + "{\"role\": \"tool\", \"tool_call_id\": \"c1\", \"content\": \"sunny\"}]";
 
     @Test
-    void toolsAndToolCallsAreRenderedIntoThePromptAndTheReplyIsPlainContent() throws Exception {
+    void toolsAndToolCallsAreRenderedIntoThePromptAndAReplyThatCallsNothingIsContent() throws Exception {
         var path = ModelFiles.file("plus-one-tools-template.gguf",
                 p -> TestModels.plusOne().withChatTemplate(TEMPLATE).write(p));
         try (Model model = Model.load(path, ModelOptions.builder().contextSize(1024).threads(1).build());

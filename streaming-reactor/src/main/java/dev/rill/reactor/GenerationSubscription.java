@@ -9,7 +9,7 @@ import dev.rill.LanguageModel;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.CancellationException;
-import java.util.function.Consumer;
+import java.util.concurrent.CompletionStage;
 import reactor.core.CoreSubscriber;
 import reactor.core.Exceptions;
 import reactor.core.Scannable;
@@ -56,7 +56,6 @@ abstract class GenerationSubscription<T> implements Subscription, Scannable {
     final CoreSubscriber<? super T> actual;
     final LanguageModel model;
     final GenerationRequest request;
-    private final Consumer<? super GenerationResult> onEnd;
 
     /** Everything requested so far, capped at {@code Long.MAX_VALUE} (which then means unbounded). */
     volatile long requested;
@@ -67,16 +66,29 @@ abstract class GenerationSubscription<T> implements Subscription, Scannable {
     private volatile Throwable badRequest;
     private volatile boolean terminated;
 
-    GenerationSubscription(CoreSubscriber<? super T> actual, LanguageModel model, GenerationRequest request,
-                           @Nullable Consumer<? super GenerationResult> onEnd) {
+    GenerationSubscription(CoreSubscriber<? super T> actual, LanguageModel model, GenerationRequest request) {
         this.actual = actual;
         this.model = model;
         this.request = request;
-        this.onEnd = onEnd;
     }
 
-    /** Queues the request with the engine; may throw what {@link Model#submit} throws. */
+    /** Queues the request with the engine; may throw what {@link LanguageModel#submit} throws. */
     abstract Generation submit();
+
+    /**
+     * When the generation has ended, ready for the terminal signal: the engine's result by default; a subclass
+     * that derives more from the end (a parsed chat result) waits for that too.
+     */
+    CompletionStage<GenerationResult> end(Generation generation) {
+        return generation.result();
+    }
+
+    /**
+     * Hands the end to the caller's callback, if there is one: once per generation, before the terminal signal.
+     * Runs on the engine thread; an exception it throws goes to {@code Hooks.onErrorDropped}.
+     */
+    void reportEnd(GenerationResult result) {
+    }
 
     /** The generation ended on its own terms or at a limit of the request ({@code MAX_TOKENS}, {@code CONTEXT_FULL}). */
     abstract void finished(GenerationResult result);
@@ -165,7 +177,7 @@ abstract class GenerationSubscription<T> implements Subscription, Scannable {
             return;
         }
         generation = g;
-        g.result().thenAccept(this::ended);
+        end(g).thenAccept(this::ended);
         if (cancelled) {
             g.cancel();
         } else {
@@ -186,13 +198,11 @@ abstract class GenerationSubscription<T> implements Subscription, Scannable {
     /** The engine's result, once per generation, after the sequence's slot and KV cells were freed. */
     private void ended(GenerationResult result) {
         terminated = true;
-        if (onEnd != null) {
-            try {
-                onEnd.accept(result);
-            } catch (Throwable e) {
-                Exceptions.throwIfFatal(e);
-                Operators.onErrorDropped(e, actual.currentContext());
-            }
+        try {
+            reportEnd(result);
+        } catch (Throwable e) {
+            Exceptions.throwIfFatal(e);
+            Operators.onErrorDropped(e, actual.currentContext());
         }
         Throwable bad = badRequest;
         if (bad != null) {
@@ -207,7 +217,7 @@ abstract class GenerationSubscription<T> implements Subscription, Scannable {
             case MODEL_CLOSED -> modelClosed(result);
             case CANCELLED -> actual.onError(new CancellationException(
                     "the generation was cancelled by something other than this subscriber"));
-            case END_OF_SEQUENCE, STOP_STRING, MAX_TOKENS, CONTEXT_FULL -> finished(result);
+            case END_OF_SEQUENCE, STOP_STRING, TOOL_CALLS, MAX_TOKENS, CONTEXT_FULL -> finished(result);
         }
     }
 

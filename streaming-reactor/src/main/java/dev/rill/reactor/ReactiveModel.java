@@ -1,6 +1,8 @@
 package dev.rill.reactor;
 
 import dev.rill.ChatMessage;
+import dev.rill.ChatResult;
+import dev.rill.ChatToken;
 import dev.rill.FinishReason;
 import dev.rill.GenerationException;
 import dev.rill.GenerationRequest;
@@ -95,6 +97,47 @@ public final class ReactiveModel {
      */
     public Flux<StreamToken> stream(GenerationRequest request, Consumer<? super GenerationResult> onEnd) {
         return TokenFlux.of(model, Objects.requireNonNull(request, "request"), Objects.requireNonNull(onEnd, "onEnd"));
+    }
+
+    /**
+     * The tokens of a chat generation of {@code request}, one generation per subscription, each with the channel
+     * its text went to and what it added to the answer, the reasoning and the tool calls, as
+     * {@link LanguageModel#submitChat} parses them (see {@code docs/chat.md}): tool calls form as {@link ChatToken#delta()}s
+     * (the name first, then the argument text), reasoning arrives on its own channel, and the tools, tool choice,
+     * chat format and reasoning budget of the request apply. Demand, cancellation, errors and threads are as for
+     * {@link #stream(GenerationRequest)}: one token per requested item. Completes once the output is parsed.
+     *
+     * <p><b>Warning:</b> text the parser still held when the generation ended (a trailing piece that might have
+     * begun a marker) belongs to no token; it is in {@link ChatResult#tail()}, which
+     * {@link #streamChat(GenerationRequest, Consumer)} hands over. Use that variant when every character counts.
+     *
+     * @throws IllegalArgumentException at once when the request's prompt is not a chat prompt
+     */
+    public Flux<ChatToken> streamChat(GenerationRequest request) {
+        return ChatFlux.of(model, chatOnly(request), null);
+    }
+
+    /**
+     * As {@link #streamChat(GenerationRequest)}, and hands each generation's parsed result (answer, reasoning,
+     * complete tool calls with ids, the {@link ChatResult#tail() tail}, {@link FinishReason#TOOL_CALLS} when the
+     * model called tools) to {@code onEnd}: once per subscription that started a generation, whatever ended it,
+     * before the terminal signal, on the engine thread (keep it quick), as
+     * {@link #stream(GenerationRequest, Consumer)} does. (Should parsing the end itself fail, there is no parsed
+     * result: {@code onEnd} is not called and the stream ends with that error.)
+     *
+     * @throws IllegalArgumentException at once when the request's prompt is not a chat prompt
+     */
+    public Flux<ChatToken> streamChat(GenerationRequest request, Consumer<? super ChatResult> onEnd) {
+        return ChatFlux.of(model, chatOnly(request), Objects.requireNonNull(onEnd, "onEnd"));
+    }
+
+    private static GenerationRequest chatOnly(GenerationRequest request) {
+        Objects.requireNonNull(request, "request");
+        if (!(request.prompt() instanceof Prompt.Chat)) {
+            throw new IllegalArgumentException("streamChat needs a chat prompt (Prompt.chat or Prompt.chatBuilder), "
+                    + "not " + request.prompt().getClass().getSimpleName());
+        }
+        return request;
     }
 
     /**

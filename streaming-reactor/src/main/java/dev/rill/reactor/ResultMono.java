@@ -31,7 +31,7 @@ final class ResultMono extends Mono<GenerationResult> {
     /** Nothing flows before the end, so the generation runs without a demand of its own. */
     static final class ResultSubscription extends GenerationSubscription<GenerationResult> {
         ResultSubscription(CoreSubscriber<? super GenerationResult> actual, LanguageModel model, GenerationRequest request) {
-            super(actual, model, request, null);
+            super(actual, model, request);
         }
 
         @Override

@@ -37,7 +37,11 @@ final class Fixtures {
     }
 
     static Model plusOneChat() {
-        return Model.load(file("plus-one-chat.gguf", PLUS_ONE_CHAT), options(512, 4).build());
+        return plusOneChat(options(512, 4).build());
+    }
+
+    static Model plusOneChat(ModelOptions options) {
+        return Model.load(file("plus-one-chat.gguf", PLUS_ONE_CHAT), options);
     }
 
     static ModelOptions.Builder options(int contextSize, int parallelSequences) {

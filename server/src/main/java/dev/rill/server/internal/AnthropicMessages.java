@@ -1,9 +1,14 @@
 package dev.rill.server.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rill.ChatResult;
+import dev.rill.ChatToken;
+import dev.rill.FinishReason;
 import dev.rill.GenerationRequest;
 import dev.rill.GenerationResult;
-import dev.rill.StreamToken;
+import dev.rill.Prompt;
+import dev.rill.ToolChoice;
 import dev.rill.adapters.AdapterSelection;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +23,10 @@ import reactor.netty.http.server.HttpServerResponse;
  * with {@code max_tokens}, {@code temperature}, {@code top_p}, {@code top_k} and {@code stop_sequences}, answered
  * as one {@code message} or streamed as Anthropic's named events ({@code message_start},
  * {@code content_block_start}, {@code content_block_delta}, {@code content_block_stop}, {@code message_delta},
- * {@code message_stop}). {@code model} and adapters work as in the OpenAI routes. The reply is one text block
- * (tool use and thinking in the reply are not parsed yet).
+ * {@code message_stop}). {@code model} and adapters work as in the OpenAI routes. Core parses the reply as it
+ * streams: thinking becomes {@code thinking} blocks, tool calls {@code tool_use} blocks (streamed as
+ * {@code input_json_delta}s) with {@code stop_reason: "tool_use"} ({@link AnthropicBlocks}); {@code tool_choice}
+ * and {@code thinking} map onto core's tool choice and reasoning budget.
  */
 final class AnthropicMessages {
     private final ServedModel served;
@@ -33,7 +40,7 @@ final class AnthropicMessages {
     Mono<Void> handle(ObjectNode body, HttpServerResponse response) {
         Exchange exchange = new Exchange(body);
         AdapterSelection adapters = served.selection(body);
-        GenerationRunner.Run run = runner.start(exchange.request, adapters);
+        GenerationRunner.ChatRun run = runner.startChat(exchange.request, adapters);
         if (!exchange.stream) {
             return run.tokens().collectList()
                     .flatMap(tokens -> run.result().map(Optional::of).defaultIfEmpty(Optional.empty())
@@ -64,12 +71,60 @@ final class AnthropicMessages {
         return root;
     }
 
+    /**
+     * {@code tool_choice}: {@code {"type": "auto" | "any" | "tool" (with "name") | "none"}}; null when absent.
+     */
+    static ToolChoice toolChoice(JsonNode choice) {
+        if (choice == null || choice.isNull()) {
+            return null;
+        }
+        String type = choice.isObject() ? choice.path("type").asText() : "";
+        return switch (type) {
+            case "auto" -> ToolChoice.auto();
+            case "any" -> ToolChoice.required();
+            case "none" -> ToolChoice.none();
+            case "tool" -> {
+                JsonNode name = choice.get("name");
+                if (name == null || !name.isTextual() || name.asText().isBlank()) {
+                    throw ApiException.invalid("tool_choice", "a tool_choice of type tool needs the tool's 'name'");
+                }
+                yield ToolChoice.named(name.asText());
+            }
+            default -> throw ApiException.invalid("tool_choice", "'tool_choice' must be {\"type\": \"auto\"}, "
+                    + "{\"type\": \"any\"}, {\"type\": \"tool\", \"name\": ...} or {\"type\": \"none\"}, was " + choice);
+        };
+    }
+
+    /**
+     * {@code thinking}: {@code {"type": "enabled", "budget_tokens": n}} limits the thinking to {@code n} tokens,
+     * {@code {"type": "disabled"}} closes it at once (a budget of 0); -1 (no limit) for {@code adaptive} or when
+     * absent.
+     */
+    static int reasoningBudget(ObjectNode body) {
+        if (Json.absent(body, "thinking")) {
+            return -1;
+        }
+        JsonNode thinking = body.get("thinking");
+        String type = thinking.isObject() ? Json.string(thinking, "type", "") : "";
+        return switch (type) {
+            case "enabled" -> {
+                Integer budget = Json.integer(thinking, "budget_tokens", 0, Integer.MAX_VALUE);
+                yield budget == null ? -1 : budget;
+            }
+            case "disabled" -> 0;
+            case "adaptive" -> -1;
+            default -> throw ApiException.invalid("thinking", "'thinking' must be {\"type\": \"enabled\", "
+                    + "\"budget_tokens\": n}, {\"type\": \"adaptive\"} or {\"type\": \"disabled\"}, was " + thinking);
+        };
+    }
+
     private final class Exchange {
         final String id = "msg_" + UUID.randomUUID().toString().replace("-", "");
         final String model;
         final boolean stream;
         final List<String> stops;
         final GenerationRequest.Builder request;
+        final AssistantOutput output;
 
         Exchange(ObjectNode body) {
             model = Json.string(body, "model", served.id());
@@ -84,22 +139,37 @@ final class AnthropicMessages {
             if (body.has("stop_sequences")) {
                 sampling.set("stop", body.get("stop_sequences"));
             }
-            request = SamplingParameters.request(sampling, AnthropicPrompts.prompt(body), served.model(), 0,
-                    "max_tokens");
+            ToolChoice choice = toolChoice(body.get("tool_choice"));
+            Prompt.Chat prompt = AnthropicPrompts.prompt(body);
+            request = SamplingParameters.request(sampling, prompt, served.model(), 0, "max_tokens");
+            ChatCompletions.applyToolChoice(request, choice, prompt);
+            int budget = reasoningBudget(body);
+            if (budget >= 0) {
+                request.reasoningBudget(budget);
+            }
+            JsonNode choiceNode = body.get("tool_choice");
+            boolean single = choiceNode != null && choiceNode.isObject()
+                    && Json.bool(choiceNode, "disable_parallel_tool_use", false);
+            output = new AssistantOutput(false, single);
         }
 
-        ObjectNode message(List<StreamToken> tokens, GenerationResult result) {
-            StringBuilder text = new StringBuilder();
-            tokens.forEach(t -> text.append(t.text()));
+        ObjectNode message(List<ChatToken> tokens, ChatResult result) {
+            AssistantOutput.Reply reply;
+            if (result != null) {
+                reply = output.reply(result);
+            } else {
+                List<AssistantOutput.Delta> deltas = new ArrayList<>();
+                tokens.forEach(token -> deltas.addAll(output.deltas(token.delta())));
+                reply = AssistantOutput.partial(deltas);
+            }
+            GenerationResult generation = result == null ? null : result.generation();
             ObjectNode root = start();
-            ObjectNode block = root.putArray("content").addObject();
-            block.put("type", "text");
-            block.put("text", text.toString());
+            root.set("content", AnthropicBlocks.content(reply));
             root.put("stop_reason", stopReason(result));
-            root.put("stop_sequence", stopSequence(result));
+            root.put("stop_sequence", stopSequence(generation));
             ObjectNode usage = root.putObject("usage");
-            usage.put("input_tokens", result == null ? 0 : result.promptTokens());
-            usage.put("output_tokens", result == null ? tokens.size() : result.generatedTokens());
+            usage.put("input_tokens", generation == null ? 0 : generation.promptTokens());
+            usage.put("output_tokens", generation == null ? tokens.size() : generation.generatedTokens());
             return root;
         }
 
@@ -112,7 +182,7 @@ final class AnthropicMessages {
             return root;
         }
 
-        Flux<byte[]> events(Flux<StreamToken> tokens, GenerationRunner.Run run) {
+        Flux<byte[]> events(Flux<ChatToken> tokens, GenerationRunner.ChatRun run) {
             int[] count = new int[1];
             ObjectNode messageStart = Json.MAPPER.createObjectNode();
             messageStart.put("type", "message_start");
@@ -124,59 +194,50 @@ final class AnthropicMessages {
             startUsage.put("input_tokens", 0);
             startUsage.put("output_tokens", 0);
             messageStart.set("message", message);
-            ObjectNode blockStart = Json.MAPPER.createObjectNode();
-            blockStart.put("type", "content_block_start");
-            blockStart.put("index", 0);
-            ObjectNode emptyBlock = blockStart.putObject("content_block");
-            emptyBlock.put("type", "text");
-            emptyBlock.put("text", "");
+            AnthropicBlocks blocks = new AnthropicBlocks();
+            // One buffer per token (handle, not a flat map), so that demand reaches the engine token by token.
             Flux<byte[]> body = tokens.handle((token, sink) -> {
                 count[0]++;
-                if (token.text().isEmpty()) {
-                    return;
+                List<byte[]> events = blocks.events(output.deltas(token.delta()));
+                if (!events.isEmpty()) {
+                    sink.next(Responses.concat(events));
                 }
-                ObjectNode delta = Json.MAPPER.createObjectNode();
-                delta.put("type", "content_block_delta");
-                delta.put("index", 0);
-                ObjectNode text = delta.putObject("delta");
-                text.put("type", "text_delta");
-                text.put("text", token.text());
-                sink.next(Responses.event("content_block_delta", delta));
             });
             Flux<byte[]> tail = Flux.defer(() -> run.result().map(Optional::of).defaultIfEmpty(Optional.empty())
                     .flatMapMany(found -> {
-                        GenerationResult result = found.orElse(null);
+                        ChatResult result = found.orElse(null);
+                        GenerationResult generation = result == null ? null : result.generation();
                         List<byte[]> events = new ArrayList<>();
-                        ObjectNode blockStop = Json.MAPPER.createObjectNode();
-                        blockStop.put("type", "content_block_stop");
-                        blockStop.put("index", 0);
-                        events.add(Responses.event("content_block_stop", blockStop));
+                        if (result != null) {
+                            events.addAll(blocks.events(output.deltas(result.tail())));
+                        }
+                        events.addAll(blocks.end());
                         ObjectNode messageDelta = Json.MAPPER.createObjectNode();
                         messageDelta.put("type", "message_delta");
                         ObjectNode delta = messageDelta.putObject("delta");
                         delta.put("stop_reason", stopReason(result));
-                        delta.put("stop_sequence", stopSequence(result));
+                        delta.put("stop_sequence", stopSequence(generation));
                         ObjectNode usage = messageDelta.putObject("usage");
-                        usage.put("input_tokens", result == null ? 0 : result.promptTokens());
-                        usage.put("output_tokens", result == null ? count[0] : result.generatedTokens());
+                        usage.put("input_tokens", generation == null ? 0 : generation.promptTokens());
+                        usage.put("output_tokens", generation == null ? count[0] : generation.generatedTokens());
                         events.add(Responses.event("message_delta", messageDelta));
                         ObjectNode stop = Json.MAPPER.createObjectNode();
                         stop.put("type", "message_stop");
                         events.add(Responses.event("message_stop", stop));
                         return Flux.fromIterable(events);
                     }));
-            return Flux.just(Responses.event("message_start", messageStart),
-                            Responses.event("content_block_start", blockStart))
+            return Flux.just(Responses.event("message_start", messageStart))
                     .concatWith(body)
                     .concatWith(tail)
                     .onErrorResume(e -> Flux.just(Responses.event("error", errorBody(ApiErrors.of(e, false)))));
         }
 
-        private static String stopReason(GenerationResult result) {
-            if (result == null) {
-                return "abort";
-            }
-            return switch (result.finishReason()) {
+        private static String stopReason(ChatResult result) {
+            return result == null ? "abort" : stopReason(result.finishReason());
+        }
+
+        private static String stopReason(FinishReason reason) {
+            return switch (reason) {
                 case END_OF_SEQUENCE -> "end_turn";
                 case TOOL_CALLS -> "tool_use";
                 case STOP_STRING -> "stop_sequence";
@@ -188,7 +249,7 @@ final class AnthropicMessages {
 
         /** The stop sequence that ended the reply, when it is known: the request gave just one. */
         private String stopSequence(GenerationResult result) {
-            if (result != null && result.finishReason() == dev.rill.FinishReason.STOP_STRING && stops.size() == 1) {
+            if (result != null && result.finishReason() == FinishReason.STOP_STRING && stops.size() == 1) {
                 return stops.getFirst();
             }
             return null;

@@ -1,10 +1,15 @@
 package dev.rill.server.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rill.ChatResult;
+import dev.rill.ChatToken;
 import dev.rill.GenerationRequest;
 import dev.rill.GenerationResult;
-import dev.rill.StreamToken;
+import dev.rill.Prompt;
+import dev.rill.ToolCall;
+import dev.rill.ToolChoice;
 import dev.rill.adapters.AdapterSelection;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +24,11 @@ import reactor.netty.http.server.HttpServerResponse;
  * the request's sampling fields and adapters, answered as one {@code chat.completion} or streamed as
  * {@code chat.completion.chunk} events ending with {@code data: [DONE]}.
  *
- * <p>The reply's tokens go through an {@link AssistantOutput}, which decides what is content, reasoning and tool
- * calls; today every token is content (tools reach the template, but calls are not parsed out of the reply).
+ * <p>Core parses the reply as it streams ({@link dev.rill.reactor.ReactiveModel#streamChat}): the answer goes out
+ * as {@code content}, the thinking as {@code reasoning_content}, tool calls as {@code tool_calls} (streamed as
+ * OpenAI does: index, id, type and name first, then argument fragments), with {@code finish_reason:
+ * "tool_calls"} when the model called tools. {@code tool_choice}, {@code parallel_tool_calls},
+ * {@code reasoning_format}, {@code reasoning_budget} / {@code thinking_budget_tokens} map onto core's options.
  */
 final class ChatCompletions {
     private final ServedModel served;
@@ -34,7 +42,7 @@ final class ChatCompletions {
     Mono<Void> handle(ObjectNode body, HttpServerResponse response) {
         Exchange exchange = new Exchange(body);
         AdapterSelection adapters = served.selection(body);
-        GenerationRunner.Run run = runner.start(exchange.request, adapters);
+        GenerationRunner.ChatRun run = runner.startChat(exchange.request, adapters);
         if (!exchange.stream) {
             return run.tokens().collectList()
                     .flatMap(tokens -> run.result().map(Optional::of).defaultIfEmpty(Optional.empty())
@@ -47,6 +55,50 @@ final class ChatCompletions {
                 .then();
     }
 
+    /** {@code tool_choice}: {@code auto}, {@code none}, {@code required} or a named function; null when absent. */
+    static ToolChoice toolChoice(JsonNode choice) {
+        if (choice == null || choice.isNull()) {
+            return null;
+        }
+        if (choice.isTextual()) {
+            return switch (choice.asText()) {
+                case "auto" -> ToolChoice.auto();
+                case "none" -> ToolChoice.none();
+                case "required" -> ToolChoice.required();
+                default -> throw ApiException.invalid("tool_choice", "'tool_choice' must be auto, none, required or "
+                        + "{\"type\": \"function\", \"function\": {\"name\": ...}}, was '" + choice.asText() + "'");
+            };
+        }
+        JsonNode name = choice.path("function").path("name");
+        if (!choice.isObject() || !"function".equals(choice.path("type").asText()) || !name.isTextual()
+                || name.asText().isBlank()) {
+            throw ApiException.invalid("tool_choice", "'tool_choice' must be auto, none, required or "
+                    + "{\"type\": \"function\", \"function\": {\"name\": ...}}, was " + choice);
+        }
+        return ToolChoice.named(name.asText());
+    }
+
+    /** Sets a tool choice on {@code request}, refusing one the prompt's tools cannot satisfy. */
+    static void applyToolChoice(GenerationRequest.Builder request, ToolChoice choice, Prompt.Chat prompt) {
+        if (choice == null || choice instanceof ToolChoice.None && prompt.tools().isEmpty()) {
+            return;
+        }
+        try {
+            request.toolChoice(choice);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("tool_choice", e.getMessage());
+        }
+    }
+
+    /** llama.cpp's {@code reasoning_budget} (-1: no limit) or {@code thinking_budget_tokens}; -1 when neither. */
+    static int reasoningBudget(ObjectNode body) {
+        Integer budget = Json.integer(body, "reasoning_budget", -1, Integer.MAX_VALUE);
+        if (budget == null) {
+            budget = Json.integer(body, "thinking_budget_tokens", 0, Integer.MAX_VALUE);
+        }
+        return budget == null ? -1 : budget;
+    }
+
     /** One request's parsed fields and the state of its reply. */
     private final class Exchange {
         final String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
@@ -57,7 +109,7 @@ final class ChatCompletions {
         final boolean logprobs;
         final int topLogprobs;
         final GenerationRequest.Builder request;
-        final AssistantOutput output = AssistantOutput.plainContent();
+        final AssistantOutput output;
 
         Exchange(ObjectNode body) {
             model = Json.string(body, "model", served.id());
@@ -70,16 +122,32 @@ final class ChatCompletions {
                 throw ApiException.invalid("top_logprobs", "'top_logprobs' needs 'logprobs': true");
             }
             topLogprobs = top == null ? 0 : top;
-            request = SamplingParameters.request(body, ChatPrompts.prompt(body), served.model(),
+            String reasoningFormat = Json.string(body, "reasoning_format", "auto");
+            if (!List.of("auto", "deepseek", "none").contains(reasoningFormat)) {
+                throw ApiException.invalid("reasoning_format", "'reasoning_format' must be auto, deepseek (both give "
+                        + "reasoning_content) or none (the thinking stays in content), was '" + reasoningFormat + "'");
+            }
+            ToolChoice choice = toolChoice(body.get("tool_choice"));
+            Prompt.Chat prompt = ChatPrompts.prompt(body);
+            request = SamplingParameters.request(body, prompt, served.model(),
                     logprobs ? Math.max(1, topLogprobs) : 0, "max_completion_tokens", "max_tokens");
+            applyToolChoice(request, choice, prompt);
+            int budget = reasoningBudget(body);
+            if (budget >= 0) {
+                request.reasoningBudget(budget);
+            }
+            output = new AssistantOutput(reasoningFormat.equals("none"), !Json.bool(body, "parallel_tool_calls", true));
         }
 
-        ObjectNode completion(List<StreamToken> tokens, GenerationResult result) {
-            List<AssistantOutput.Delta> deltas = new ArrayList<>();
-            for (StreamToken token : tokens) {
-                deltas.addAll(output.onToken(token));
+        ObjectNode completion(List<ChatToken> tokens, ChatResult result) {
+            AssistantOutput.Reply reply;
+            if (result != null) {
+                reply = output.reply(result);
+            } else {
+                List<AssistantOutput.Delta> deltas = new ArrayList<>();
+                tokens.forEach(token -> deltas.addAll(output.deltas(token.delta())));
+                reply = AssistantOutput.partial(deltas);
             }
-            deltas.addAll(output.onEnd());
             ObjectNode root = Json.MAPPER.createObjectNode();
             root.put("id", id);
             root.put("object", "chat.completion");
@@ -88,94 +156,75 @@ final class ChatCompletions {
             ArrayNode choices = root.putArray("choices");
             ObjectNode choice = choices.addObject();
             choice.put("index", 0);
-            choice.set("message", message(deltas));
+            choice.set("message", message(reply));
             if (logprobs) {
                 ArrayNode content = choice.putObject("logprobs").putArray("content");
-                tokens.forEach(token -> content.add(Logprobs.chatEntry(token, topLogprobs)));
+                tokens.forEach(token -> content.add(Logprobs.chatEntry(token.token(), topLogprobs)));
             } else {
                 choice.putNull("logprobs");
             }
             choice.put("finish_reason", finishReason(result));
-            root.set("usage", usage(result, tokens.size()));
+            root.set("usage", usage(generation(result), tokens.size()));
             return root;
         }
 
-        private ObjectNode message(List<AssistantOutput.Delta> deltas) {
+        private static ObjectNode message(AssistantOutput.Reply reply) {
             ObjectNode message = Json.MAPPER.createObjectNode();
             message.put("role", "assistant");
-            StringBuilder content = new StringBuilder();
-            StringBuilder reasoning = new StringBuilder();
-            List<ObjectNode> calls = new ArrayList<>();
-            for (AssistantOutput.Delta delta : deltas) {
-                switch (delta) {
-                    case AssistantOutput.Content c -> content.append(c.text());
-                    case AssistantOutput.Reasoning r -> reasoning.append(r.text());
-                    case AssistantOutput.ToolCallPiece piece -> {
-                        while (calls.size() <= piece.index()) {
-                            ObjectNode call = Json.MAPPER.createObjectNode();
-                            call.put("type", "function");
-                            call.putObject("function").put("arguments", "");
-                            calls.add(call);
-                        }
-                        ObjectNode call = calls.get(piece.index());
-                        if (piece.id() != null) {
-                            call.put("id", piece.id());
-                        }
-                        ObjectNode function = (ObjectNode) call.get("function");
-                        if (piece.name() != null) {
-                            function.put("name", piece.name());
-                        }
-                        if (piece.arguments() != null) {
-                            function.put("arguments", function.get("arguments").asText() + piece.arguments());
-                        }
-                    }
-                }
-            }
-            if (content.isEmpty() && !calls.isEmpty()) {
+            if (reply.content().isEmpty() && !reply.calls().isEmpty()) {
                 message.putNull("content");
             } else {
-                message.put("content", content.toString());
+                message.put("content", reply.content());
             }
-            if (!reasoning.isEmpty()) {
-                message.put("reasoning_content", reasoning.toString());
+            if (!reply.reasoning().isEmpty()) {
+                message.put("reasoning_content", reply.reasoning());
             }
-            if (!calls.isEmpty()) {
-                message.putArray("tool_calls").addAll(calls);
+            if (!reply.calls().isEmpty()) {
+                ArrayNode calls = message.putArray("tool_calls");
+                for (ToolCall call : reply.calls()) {
+                    ObjectNode node = calls.addObject();
+                    node.put("id", call.id());
+                    node.put("type", "function");
+                    ObjectNode function = node.putObject("function");
+                    function.put("name", call.name());
+                    function.put("arguments", call.arguments());
+                }
             }
             return message;
         }
 
-        Flux<byte[]> events(Flux<StreamToken> tokens, GenerationRunner.Run run) {
+        Flux<byte[]> events(Flux<ChatToken> tokens, GenerationRunner.ChatRun run) {
             int[] count = new int[1];
             ObjectNode role = Json.MAPPER.createObjectNode();
             role.put("role", "assistant");
             role.put("content", "");
             Flux<byte[]> body = tokens.handle((token, sink) -> {
                 count[0]++;
-                List<AssistantOutput.Delta> deltas = output.onToken(token);
+                List<AssistantOutput.Delta> deltas = output.deltas(token.delta());
                 if (deltas.isEmpty() && !logprobs) {
                     return;
                 }
                 ObjectNode lp = null;
                 if (logprobs) {
                     lp = Json.MAPPER.createObjectNode();
-                    lp.putArray("content").add(Logprobs.chatEntry(token, topLogprobs));
+                    lp.putArray("content").add(Logprobs.chatEntry(token.token(), topLogprobs));
                 }
                 sink.next(Responses.event(chunk(delta(deltas), lp, null)));
             });
             Flux<byte[]> tail = Flux.defer(() -> run.result().map(Optional::of).defaultIfEmpty(Optional.empty())
-                    .flatMapMany(result -> {
+                    .flatMapMany(found -> {
+                        ChatResult result = found.orElse(null);
                         List<byte[]> events = new ArrayList<>();
-                        List<AssistantOutput.Delta> rest = output.onEnd();
+                        List<AssistantOutput.Delta> rest = result == null ? List.of() : output.deltas(result.tail());
                         if (!rest.isEmpty()) {
                             events.add(Responses.event(chunk(delta(rest), null, null)));
                         }
                         events.add(Responses.event(chunk(Json.MAPPER.createObjectNode(), null,
-                                finishReason(result.orElse(null)))));
+                                finishReason(result))));
                         if (includeUsage) {
                             ObjectNode usage = header();
                             usage.putArray("choices");
-                            usage.set("usage", usage(result.orElse(null), count[0]));
+                            usage.set("usage", usage(generation(result), count[0]));
                             events.add(Responses.event(usage));
                         }
                         events.add(Responses.DONE);
@@ -188,9 +237,13 @@ final class ChatCompletions {
                             Responses.DONE));
         }
 
-        private String finishReason(GenerationResult result) {
-            return output.calledTools() && result != null && result.finishReason().isNatural() ? "tool_calls"
-                    : GenerationRunner.finishReason(result);
+        private static String finishReason(ChatResult result) {
+            return result == null ? GenerationRunner.finishReason((GenerationResult) null)
+                    : GenerationRunner.finishReason(result.finishReason());
+        }
+
+        private static GenerationResult generation(ChatResult result) {
+            return result == null ? null : result.generation();
         }
 
         private ObjectNode header() {
@@ -219,7 +272,12 @@ final class ChatCompletions {
             return root;
         }
 
-        private ObjectNode delta(List<AssistantOutput.Delta> deltas) {
+        /**
+         * A chunk's {@code delta}: {@code reasoning_content}, {@code content}, and {@code tool_calls} as OpenAI
+         * streams them: a call's first entry has its index, id, type and name with empty arguments, later entries
+         * the index and more argument text.
+         */
+        private static ObjectNode delta(List<AssistantOutput.Delta> deltas) {
             ObjectNode delta = Json.MAPPER.createObjectNode();
             StringBuilder content = new StringBuilder();
             StringBuilder reasoning = new StringBuilder();
@@ -242,15 +300,15 @@ final class ChatCompletions {
                         if (piece.name() != null) {
                             function.put("name", piece.name());
                         }
-                        function.put("arguments", piece.arguments() == null ? "" : piece.arguments());
+                        function.put("arguments", piece.arguments());
                     }
                 }
             }
-            if (!content.isEmpty()) {
-                delta.put("content", content.toString());
-            }
             if (!reasoning.isEmpty()) {
                 delta.put("reasoning_content", reasoning.toString());
+            }
+            if (!content.isEmpty()) {
+                delta.put("content", content.toString());
             }
             return delta;
         }

@@ -7,7 +7,9 @@ import dev.rill.Prompt;
 import dev.rill.ToolCall;
 import dev.rill.ToolDefinition;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A chat completion's {@code messages} and {@code tools} as a {@link Prompt.Chat} for the model's chat template.
@@ -37,7 +39,36 @@ final class ChatPrompts {
         if (!tools.isEmpty() && !none) {
             chat.tools(tools);
         }
+        variables(body, chat);
         return chat.build();
+    }
+
+    /**
+     * llama.cpp's {@code chat_template_kwargs} (such as {@code enable_thinking}) as template variables, and
+     * OpenAI's {@code reasoning_effort} as the variable of that name unless the kwargs set it.
+     */
+    private static void variables(ObjectNode body, Prompt.ChatBuilder chat) {
+        boolean effortGiven = false;
+        if (!Json.absent(body, "chat_template_kwargs")) {
+            JsonNode kwargs = body.get("chat_template_kwargs");
+            if (!kwargs.isObject()) {
+                throw ApiException.invalid("chat_template_kwargs", "'chat_template_kwargs' must be an object of "
+                        + "template variables, was " + kwargs);
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = kwargs.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> entry = it.next();
+                try {
+                    chat.variable(entry.getKey(), Json.MAPPER.convertValue(entry.getValue(), Object.class));
+                } catch (IllegalArgumentException | IllegalStateException e) {
+                    throw ApiException.invalid("chat_template_kwargs", e.getMessage());
+                }
+                effortGiven |= entry.getKey().equals("reasoning_effort");
+            }
+        }
+        String effort = Json.string(body, "reasoning_effort", null);
+        if (effort != null && !effortGiven) {
+            chat.variable("reasoning_effort", effort);
+        }
     }
 
     private static ChatMessage message(JsonNode node, String where) {

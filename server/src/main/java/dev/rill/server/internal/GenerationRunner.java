@@ -1,5 +1,7 @@
 package dev.rill.server.internal;
 
+import dev.rill.ChatResult;
+import dev.rill.ChatToken;
 import dev.rill.FinishReason;
 import dev.rill.GenerationRequest;
 import dev.rill.GenerationResult;
@@ -9,6 +11,7 @@ import dev.rill.adapters.AdapterSelection;
 import dev.rill.reactor.ReactiveModel;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -51,9 +54,39 @@ final class GenerationRunner {
         }
     }
 
+    /**
+     * One chat generation, its output parsed into answer, reasoning and tool calls: its tokens with their channels
+     * (cold; one generation for the one subscription), and its parsed result once it ended.
+     */
+    record ChatRun(Flux<ChatToken> tokens, CompletableFuture<ChatResult> end) {
+
+        /** The parsed result, once the token stream ended; empty as {@link Run#result()} says. */
+        Mono<ChatResult> result() {
+            return Mono.fromFuture(end, true).timeout(END_WAIT, Mono.empty());
+        }
+    }
+
     Run start(GenerationRequest.Builder request, AdapterSelection adapters) {
         CompletableFuture<GenerationResult> end = new CompletableFuture<>();
-        Flux<StreamToken> tokens = Flux.defer(() -> {
+        return new Run(run(request, adapters, built -> reactive.stream(built, result -> {
+            metrics.generation(result);
+            end.complete(result);
+        })), end);
+    }
+
+    /** As {@link #start}, for a chat request whose output core parses ({@link ReactiveModel#streamChat}). */
+    ChatRun startChat(GenerationRequest.Builder request, AdapterSelection adapters) {
+        CompletableFuture<ChatResult> end = new CompletableFuture<>();
+        return new ChatRun(run(request, adapters, built -> reactive.streamChat(built, result -> {
+            metrics.generation(result.generation());
+            end.complete(result);
+        })), end);
+    }
+
+    /** The stream of {@code generate}, with the adapters pinned from subscription to end, cut short at shutdown. */
+    private <T> Flux<T> run(GenerationRequest.Builder request, AdapterSelection adapters,
+                            Function<GenerationRequest, Flux<T>> generate) {
+        return Flux.defer(() -> {
             AdapterLease lease = adapters.isEmpty() ? null : served.adapters().acquire(adapters);
             GenerationRequest built;
             try {
@@ -64,18 +97,22 @@ final class GenerationRunner {
                 }
                 throw e;
             }
-            return reactive.stream(built, result -> {
-                        metrics.generation(result);
-                        end.complete(result);
-                    })
-                    .takeUntilOther(lifecycle.streamsEnding())
+            Flux<T> items;
+            try {
+                items = generate.apply(built);
+            } catch (RuntimeException e) {
+                if (lease != null) {
+                    lease.close();
+                }
+                throw e;
+            }
+            return items.takeUntilOther(lifecycle.streamsEnding())
                     .doFinally(signal -> {
                         if (lease != null) {
                             lease.close();
                         }
                     });
         });
-        return new Run(tokens, end);
     }
 
     /** The OpenAI {@code finish_reason} of a result; {@code abort} for a generation the server ended. */

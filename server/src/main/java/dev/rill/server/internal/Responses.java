@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerResponse;
@@ -70,6 +71,24 @@ final class Responses {
         byte[] out = new byte[head.length + data.length];
         System.arraycopy(head, 0, out, 0, head.length);
         System.arraycopy(data, 0, out, head.length, data.length);
+        return out;
+    }
+
+    /** Several events as one buffer. */
+    static byte[] concat(List<byte[]> events) {
+        if (events.size() == 1) {
+            return events.getFirst();
+        }
+        int length = 0;
+        for (byte[] event : events) {
+            length += event.length;
+        }
+        byte[] out = new byte[length];
+        int at = 0;
+        for (byte[] event : events) {
+            System.arraycopy(event, 0, out, at, event.length);
+            at += event.length;
+        }
         return out;
     }
 
