@@ -1,15 +1,20 @@
 package dev.rill.benches;
 
+import dev.rill.ChatCallback;
+import dev.rill.ChatMessage;
+import dev.rill.ChatResult;
 import dev.rill.FinishReason;
 import dev.rill.GenerationRequest;
 import dev.rill.GenerationResult;
 import dev.rill.LanguageModel;
 import dev.rill.Model;
+import dev.rill.Prompt;
 import dev.rill.TokenCallback;
 import dev.rill.remote.RemoteModel;
 import dev.rill.server.RillServer;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -32,6 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link StreamingOverheadBenchmark}, greedy, exactly {@code tokens} tokens (checked at setup: the same text).
  * {@link #inProcess} is {@code Model.generate}; {@link #remote} streams the same request from a {@link RillServer}
  * on 127.0.0.1 in this JVM (HTTP, SSE, JSON both ways; the server's engine is the same model).
+ * {@link #inProcessChat} and {@link #remoteChat} run {@link LanguageModel#chat} on one user message with the same
+ * text (rendered with llama.cpp's default template, the file has none): the path the LangChain4j and Spring AI
+ * models take, through {@code /v1/chat/completions} and its parsed deltas remotely.
  *
  * <p>Run (results in {@code benches/target/remote.json}):
  * <pre>
@@ -59,6 +67,7 @@ public class RemoteModelBenchmark {
         RillServer server;
         RemoteModel remote;
         GenerationRequest request;
+        GenerationRequest chat;
         final TokenCallback callback = (token, generation) -> {
         };
 
@@ -69,12 +78,21 @@ public class RemoteModelBenchmark {
             server = RillServer.builder(model).port(0).modelId("bench").start();
             remote = RemoteModel.builder().baseUrl(server.uri().toString()).model("bench").build();
             request = GenerationRequest.builder(StreamingOverheadBenchmark.PROMPT).maxTokens(tokens).build();
+            chat = GenerationRequest.builder(Prompt.chat(List.of(ChatMessage.user(StreamingOverheadBenchmark.PROMPT))))
+                    .maxTokens(tokens).build();
             GenerationResult local = model.generate(request, callback);
             GenerationResult far = remote.generate(request, callback);
             if (local.finishReason() != FinishReason.MAX_TOKENS || !local.text().equals(far.text())
                     || far.generatedTokens() != tokens) {
                 throw new IllegalStateException("the paths disagree or end early (" + local.finishReason() + ", "
                         + far.finishReason() + "):\n  " + local.text() + "\n  " + far.text());
+            }
+            ChatResult localChat = model.chat(chat, ChatCallback.ignore());
+            ChatResult farChat = remote.chat(chat, ChatCallback.ignore());
+            if (localChat.finishReason() != FinishReason.MAX_TOKENS || !localChat.content().equals(farChat.content())
+                    || farChat.generation().generatedTokens() != tokens) {
+                throw new IllegalStateException("the chat paths disagree or end early (" + localChat.finishReason()
+                        + ", " + farChat.finishReason() + "):\n  " + localChat.content() + "\n  " + farChat.content());
             }
         }
 
@@ -103,6 +121,22 @@ public class RemoteModelBenchmark {
     @Benchmark
     public GenerationResult remote(Served state) {
         return check(state.remote.generate(state.request, state.callback), state.tokens);
+    }
+
+    /** {@code Model.chat}, in this process: the output parsed in the model's chat format. */
+    @Benchmark
+    public ChatResult inProcessChat(Served state) {
+        ChatResult result = state.model.chat(state.chat, ChatCallback.ignore());
+        check(result.generation(), state.tokens);
+        return result;
+    }
+
+    /** {@code RemoteModel.chat} over {@code rill serve} on loopback: chat completions, deltas parsed here. */
+    @Benchmark
+    public ChatResult remoteChat(Served state) {
+        ChatResult result = state.remote.chat(state.chat, ChatCallback.ignore());
+        check(result.generation(), state.tokens);
+        return result;
     }
 
     private static GenerationResult check(GenerationResult result, int tokens) {

@@ -1,8 +1,6 @@
 package dev.rill.langchain4j;
 
-import dev.langchain4j.model.ModelProvider;
 import dev.langchain4j.model.chat.ChatModel;
-import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
@@ -41,22 +39,22 @@ import java.util.List;
  * {@code UnsupportedFeatureException}: another {@code modelName} than this model's, a JSON response format together
  * with tools, and content other than text (images, audio, ...).
  *
- * <p><b>Responses.</b> On an in-process {@link dev.rill.Model} the output is parsed in the model's chat format
- * ({@link dev.rill.Model#submitChat}): the answer is the text, the reasoning ({@code <think>...</think>}, ...) the
- * {@code thinking}, and each tool call a {@code ToolExecutionRequest} (id, name, argument JSON held to the tool's
- * schema by a grammar), with finish reason {@code TOOL_EXECUTION}. Otherwise the finish reason is {@code STOP} for an
+ * <p><b>Responses.</b> The reply comes from {@link LanguageModel#submitChat}: an in-process {@link dev.rill.Model}
+ * parses it in the model's chat format, a {@code RemoteModel} reads the fields its server parsed. The answer is
+ * the text, the reasoning ({@code <think>...</think>}, ...) the {@code thinking}, and each tool call a
+ * {@code ToolExecutionRequest} (id, name, argument JSON held to the tool's schema by a grammar in process), with
+ * finish reason {@code TOOL_EXECUTION}. Otherwise the finish reason is {@code STOP} for an
  * end-of-sequence token or a stop sequence, {@code LENGTH} at {@code maxOutputTokens} or a full context. The token
  * usage (prompt and generated tokens) and {@link RillChatResponseMetadata} with every token's id, text, probability
- * and logit come with every response. On another {@link LanguageModel} the whole text is the answer.
+ * and logit come with every response (a remote server sends ids and probabilities only where asked for and able).
  *
  * <p>Thread-safe: concurrent calls run as concurrent sequences of the model. Closing is the model's business:
  * this class holds nothing of its own.
  */
-public final class RillChatModel implements ChatModel {
-    private final ChatSettings settings;
+public final class RillChatModel extends RillChatModelBase implements ChatModel {
 
     private RillChatModel(ChatSettings settings) {
-        this.settings = settings;
+        super(settings);
     }
 
     /** A builder; {@link Builder#model} is required. */
@@ -77,73 +75,13 @@ public final class RillChatModel implements ChatModel {
         return ChatResponses.of(ChatResponses.newId(), settings.modelName(), result, tokens);
     }
 
-    @Override
-    public ChatRequestParameters defaultRequestParameters() {
-        return settings.defaults();
-    }
-
-    @Override
-    public List<ChatModelListener> listeners() {
-        return settings.listeners();
-    }
-
-    @Override
-    public ModelProvider provider() {
-        return ModelProvider.OTHER;
-    }
-
-    /** The model that generates. */
-    public LanguageModel model() {
-        return settings.model();
-    }
-
-    @Override
-    public String toString() {
-        return "RillChatModel[" + settings.modelName() + "]";
-    }
-
     /** Builds a {@link RillChatModel}. Each option may be set once; arguments are checked when set. */
-    public static final class Builder {
-        private final ChatSettings.Builder settings = new ChatSettings.Builder();
-
+    public static final class Builder extends RillChatModelBase.Builder<Builder> {
         private Builder() {
         }
 
-        /**
-         * The model to generate with (required; not closed).
-         *
-         * @throws IllegalStateException when the model is closed
-         */
-        public Builder model(LanguageModel model) {
-            settings.model(model);
-            return this;
-        }
-
-        /**
-         * The name responses report and requests may name; default the GGUF {@code general.name}, else the
-         * file name without {@code .gguf}.
-         */
-        public Builder modelName(String modelName) {
-            settings.modelName(modelName);
-            return this;
-        }
-
-        /**
-         * The parameters every request starts from (a request's own override them): LangChain4j's
-         * {@link ChatRequestParameters} or {@link RillChatRequestParameters}.
-         *
-         * @throws dev.langchain4j.exception.UnsupportedFeatureException for what Rill cannot honour (see the class
-         *     documentation)
-         * @throws IllegalArgumentException for a sampling value out of range
-         */
-        public Builder defaultRequestParameters(ChatRequestParameters parameters) {
-            settings.defaultRequestParameters(parameters);
-            return this;
-        }
-
-        /** Listeners notified around each request ({@code onRequest}, {@code onResponse}, {@code onError}). */
-        public Builder listeners(List<ChatModelListener> listeners) {
-            settings.listeners(listeners);
+        @Override
+        Builder self() {
             return this;
         }
 

@@ -1,17 +1,13 @@
 package dev.rill.langchain4j;
 
-import dev.langchain4j.model.ModelProvider;
 import dev.langchain4j.model.chat.StreamingChatModel;
-import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
-import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.rill.GenerationRequest;
 import dev.rill.LanguageModel;
 import dev.rill.langchain4j.internal.ChatRequests;
 import dev.rill.langchain4j.internal.ChatSettings;
 import dev.rill.langchain4j.internal.StreamingReply;
-import java.util.List;
 
 /**
  * A LangChain4j {@link StreamingChatModel} that generates with a Rill {@link LanguageModel}: what each token adds
@@ -48,14 +44,13 @@ import java.util.List;
  * {@code onPartialThinking}, the argument JSON of each tool call through {@code onPartialToolCall} as it forms
  * (with the call's index, id and name), then, when the reply ends, {@code onCompleteToolCall} for each complete
  * call and {@code onCompleteResponse}. Markers of the model's format ({@code <tool_call>}, {@code <think>}) reach
- * none of them. On a {@link LanguageModel} other than an in-process {@link dev.rill.Model} all text arrives as
- * partial responses.
+ * none of them. The same holds over a {@code RemoteModel}, whose server parsed the reasoning and calls (and sends
+ * reasoning apart only where it is set up to).
  */
-public final class RillStreamingChatModel implements StreamingChatModel {
-    private final ChatSettings settings;
+public final class RillStreamingChatModel extends RillChatModelBase implements StreamingChatModel {
 
     private RillStreamingChatModel(ChatSettings settings) {
-        this.settings = settings;
+        super(settings);
     }
 
     /** A builder; {@link Builder#model} is required. */
@@ -69,63 +64,13 @@ public final class RillStreamingChatModel implements StreamingChatModel {
         StreamingReply.start(settings.model(), generation, settings.modelName(), handler);
     }
 
-    @Override
-    public ChatRequestParameters defaultRequestParameters() {
-        return settings.defaults();
-    }
-
-    @Override
-    public List<ChatModelListener> listeners() {
-        return settings.listeners();
-    }
-
-    @Override
-    public ModelProvider provider() {
-        return ModelProvider.OTHER;
-    }
-
-    /** The model that generates. */
-    public LanguageModel model() {
-        return settings.model();
-    }
-
-    @Override
-    public String toString() {
-        return "RillStreamingChatModel[" + settings.modelName() + "]";
-    }
-
     /** Builds a {@link RillStreamingChatModel}. Each option may be set once; arguments are checked when set. */
-    public static final class Builder {
-        private final ChatSettings.Builder settings = new ChatSettings.Builder();
-
+    public static final class Builder extends RillChatModelBase.Builder<Builder> {
         private Builder() {
         }
 
-        /**
-         * The model to generate with (required; not closed).
-         *
-         * @throws IllegalStateException when the model is closed
-         */
-        public Builder model(LanguageModel model) {
-            settings.model(model);
-            return this;
-        }
-
-        /** As {@link RillChatModel.Builder#modelName}. */
-        public Builder modelName(String modelName) {
-            settings.modelName(modelName);
-            return this;
-        }
-
-        /** As {@link RillChatModel.Builder#defaultRequestParameters}. */
-        public Builder defaultRequestParameters(ChatRequestParameters parameters) {
-            settings.defaultRequestParameters(parameters);
-            return this;
-        }
-
-        /** Listeners notified around each request ({@code onRequest}, {@code onResponse}, {@code onError}). */
-        public Builder listeners(List<ChatModelListener> listeners) {
-            settings.listeners(listeners);
+        @Override
+        Builder self() {
             return this;
         }
 

@@ -2,16 +2,15 @@ package dev.rill.remote;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rill.ChatCallback;
+import dev.rill.ChatGeneration;
+import dev.rill.ChatResult;
 import dev.rill.Demand;
 import dev.rill.EmbeddingOptions;
 import dev.rill.Generation;
 import dev.rill.GenerationRequest;
 import dev.rill.GenerationResult;
 import dev.rill.LanguageModel;
-import dev.rill.remote.internal.TextOnlyChat;
-import dev.rill.Prompt;
-import dev.rill.ChatGeneration;
-import dev.rill.ChatCallback;
 import dev.rill.ModelInfo;
 import dev.rill.RillException;
 import dev.rill.SpecialTokens;
@@ -45,6 +44,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * A {@link LanguageModel} served by an OpenAI-compatible server ({@code rill serve}, vLLM, SGLang, llama.cpp's
@@ -212,6 +212,55 @@ public final class RemoteModel implements LanguageModel {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(callback, "callback");
         Objects.requireNonNull(demand, "demand");
+        return start(request, () -> new RemoteGeneration(callback, demand, executor, timer, firstTokenTimeout,
+                idleTimeout, request.maxTokens(), request.seed().orElse(-1)));
+    }
+
+    /**
+     * Runs a chat request, streaming each token with its channel to {@code callback}, and waits for the end: see
+     * {@link #submitChat(GenerationRequest, ChatCallback, Demand)}.
+     *
+     * @throws IllegalStateException when called from a callback of this model, or after close
+     */
+    @Override
+    public ChatResult chat(GenerationRequest request, ChatCallback callback) {
+        if (Thread.currentThread().getName().startsWith("rill-remote-")) {
+            throw new IllegalStateException("chat() blocks; it cannot be called from a token callback "
+                    + "(use submitChat)");
+        }
+        return submitChat(request, callback, Demand.unbounded()).awaitChat();
+    }
+
+    /**
+     * Queues a chat request whose answer, reasoning and tool calls stream apart, as the server parsed them:
+     * {@code delta.content} on {@link dev.rill.ChatChannel#CONTENT}, {@code delta.reasoning_content} (or vLLM's
+     * {@code delta.reasoning}) on {@code REASONING}, {@code delta.tool_calls} as {@link dev.rill.ToolCallDelta}s on
+     * {@code TOOL_CALL}: calls numbered from 0, the first delta of each with its id (the server's, or one made here)
+     * and name, then argument fragments. Each event is a token (one per log-probability entry when alternatives
+     * were asked for); its text is the reasoning, answer and argument text it adds. The result's calls are those
+     * whose arguments are a JSON object when the stream ended; its finish reason is {@code TOOL_CALLS} for
+     * {@code finish_reason: "tool_calls"}, or when calls came and the server said {@code stop}. No text is held
+     * back ({@link ChatResult#tail()} is empty). Reasoning appears only where the server separates it (llama.cpp's
+     * server with a reasoning format, vLLM with a reasoning parser); otherwise it is part of the answer.
+     *
+     * @throws IllegalArgumentException when the prompt is not a chat prompt, or for what {@link #submit} refuses
+     * @throws IllegalStateException after close
+     */
+    @Override
+    public ChatGeneration submitChat(GenerationRequest request, ChatCallback callback, Demand demand) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(callback, "callback");
+        Objects.requireNonNull(demand, "demand");
+        if (!RequestBodies.isChat(request)) {
+            throw new IllegalArgumentException("submitChat needs a chat prompt (Prompt.chat or Prompt.chatBuilder), "
+                    + "not " + request.prompt().getClass().getSimpleName());
+        }
+        return start(request, () -> RemoteGeneration.ofChat(callback, demand, executor, timer, firstTokenTimeout,
+                idleTimeout, request.maxTokens(), request.seed().orElse(-1)));
+    }
+
+    /** Sends {@code request} and streams its body into a generation {@code generations} makes, once per attempt. */
+    private RemoteGeneration start(GenerationRequest request, Supplier<RemoteGeneration> generations) {
         checkOpen();
         ObjectNode body = RequestBodies.body(request, modelField, lora);
         URI uri = base.resolve(RequestBodies.isChat(request) ? "/v1/chat/completions" : "/v1/completions");
@@ -222,8 +271,7 @@ public final class RemoteModel implements LanguageModel {
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
                 .build();
         for (int attempt = 0; ; attempt++) {
-            RemoteGeneration generation = new RemoteGeneration(callback, demand, executor, timer, firstTokenTimeout,
-                    idleTimeout, request.maxTokens(), request.seed().orElse(-1));
+            RemoteGeneration generation = generations.get();
             CompletableFuture<Integer> status = new CompletableFuture<>();
             CompletableFuture<HttpResponse<Object>> response = this.http.sendAsync(http, info -> {
                 status.complete(info.statusCode());
@@ -234,8 +282,9 @@ public final class RemoteModel implements LanguageModel {
                 return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofString(
                         java.nio.charset.StandardCharsets.UTF_8), s -> (Object) s);
             });
+            generation.onAbort(() -> response.cancel(true));
             response.whenComplete((r, e) -> {
-                if (e != null) {
+                if (e != null && !generation.isDone()) {
                     status.completeExceptionally(e);
                     generation.fail(new RillException("the stream from " + uri + " failed: " + e.getMessage(), e));
                 }
@@ -272,23 +321,6 @@ public final class RemoteModel implements LanguageModel {
                 throw new RillException("interrupted while sending POST " + uri, e);
             }
         }
-    }
-
-    /**
-     * A chat request over {@code /v1/chat/completions}. For now the server's streamed content is the answer:
-     * every token arrives on the content channel, and the result has neither reasoning nor tool calls.
-     *
-     * @throws IllegalArgumentException when the prompt is not a chat prompt
-     */
-    @Override
-    public ChatGeneration submitChat(GenerationRequest request, ChatCallback callback, Demand demand) {
-        Objects.requireNonNull(request, "request");
-        Objects.requireNonNull(callback, "callback");
-        if (!(request.prompt() instanceof Prompt.Chat)) {
-            throw new IllegalArgumentException("submitChat needs a chat prompt (Prompt.chat or Prompt.chatBuilder), "
-                    + "not " + request.prompt().getClass().getSimpleName());
-        }
-        return TextOnlyChat.submit(this, request, callback, demand);
     }
 
     private static boolean retryableBeforeResponse(Throwable cause) {

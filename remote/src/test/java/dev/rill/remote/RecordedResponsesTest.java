@@ -13,18 +13,13 @@ import dev.rill.StreamToken;
 import dev.rill.remote.internal.HttpErrors;
 import dev.rill.remote.internal.RemoteGeneration;
 import dev.rill.remote.internal.SseLines;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -42,50 +37,14 @@ class RecordedResponsesTest {
     }
 
     private static byte[] resource(String name) {
-        try (InputStream in = RecordedResponsesTest.class.getResourceAsStream("/recorded/" + name)) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Recordings.resource(name);
     }
 
     /** Streams {@code name} into a generation in buffers of {@code size} bytes, one buffer per request. */
     private static GenerationResult replay(String name, int size, int maxTokens, List<StreamToken> tokens) {
-        byte[] bytes = resource(name);
         RemoteGeneration generation = new RemoteGeneration((token, g) -> tokens.add(token), () -> true, Runnable::run,
                 TIMER, Duration.ofSeconds(5), Duration.ofSeconds(5), maxTokens, -1);
-        generation.onSubscribe(new Flow.Subscription() {
-            int at;
-            boolean busy;
-
-            @Override
-            public void request(long n) {
-                if (busy) {
-                    return;
-                }
-                busy = true;
-                try {
-                    if (at >= bytes.length) {
-                        generation.onComplete();
-                        return;
-                    }
-                    int end = Math.min(bytes.length, at + size);
-                    ByteBuffer buffer = ByteBuffer.wrap(Arrays.copyOfRange(bytes, at, end));
-                    at = end;
-                    generation.onNext(List.of(buffer));
-                } finally {
-                    busy = false;
-                }
-                if (at <= bytes.length) {
-                    request(1);
-                }
-            }
-
-            @Override
-            public void cancel() {
-                at = Integer.MAX_VALUE;
-            }
-        });
+        Recordings.replay(name, size, generation);
         return generation.result().join();
     }
 

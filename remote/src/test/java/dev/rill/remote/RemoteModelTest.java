@@ -5,7 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rill.ChatCallback;
+import dev.rill.ChatChannel;
+import dev.rill.ChatGeneration;
 import dev.rill.ChatMessage;
+import dev.rill.ChatResult;
+import dev.rill.ChatToken;
 import dev.rill.EmbeddingOptions;
 import dev.rill.FinishReason;
 import dev.rill.Generation;
@@ -100,6 +105,54 @@ class RemoteModelTest {
             }
             assertTrue(Float.isNaN(r.logit()), "the OpenAI API sends no logits");
         }
+    }
+
+    @Test
+    void submitChatGivesTheSameAnswerTokensAndIdsRemotelyAsInProcess() {
+        GenerationRequest request = GenerationRequest.builder(Prompt.chat(List.of(ChatMessage.user("hi"))))
+                .maxTokens(8).topAlternatives(2).build();
+        List<ChatToken> localTokens = new CopyOnWriteArrayList<>();
+        List<ChatToken> remoteTokens = new CopyOnWriteArrayList<>();
+        ChatResult local = fixture.model.chat(request, (token, generation) -> localTokens.add(token));
+        ChatResult remote = fixture.remote.chat(request, (token, generation) -> remoteTokens.add(token));
+
+        assertEquals(local.content(), remote.content());
+        assertEquals(RemoteFixture.PLUS_ONE.expectedText("hi", 8).length(), remote.content().length());
+        assertEquals(local.finishReason(), remote.finishReason());
+        assertEquals(local.generation().generatedTokens(), remote.generation().generatedTokens());
+        assertEquals(localTokens.stream().map(t -> t.token().tokenId()).toList(),
+                remoteTokens.stream().map(t -> t.token().tokenId()).toList());
+        assertEquals(localTokens.stream().map(t -> t.delta().content()).toList(),
+                remoteTokens.stream().map(t -> t.delta().content()).toList());
+        assertTrue(remoteTokens.stream().allMatch(t -> t.channel() == ChatChannel.CONTENT), remoteTokens.toString());
+        assertTrue(remote.toolCalls().isEmpty() && remote.reasoning().isEmpty(), remote.toString());
+    }
+
+    @Test
+    void submitChatWaitsForDemandAndItsParsedResultCancelsTheGeneration() throws Exception {
+        GenerationRequest request = GenerationRequest.builder(Prompt.chat(List.of(ChatMessage.user("hi"))))
+                .maxTokens(400).build();
+        AtomicInteger allowed = new AtomicInteger(3);
+        List<ChatToken> tokens = new CopyOnWriteArrayList<>();
+        ChatGeneration generation = fixture.remote.submitChat(request, (token, g) -> {
+            tokens.add(token);
+            allowed.decrementAndGet();
+        }, () -> allowed.get() > 0);
+        try {
+            long deadline = System.nanoTime() + RemoteFixture.PATIENCE.toNanos();
+            while (tokens.size() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            Thread.sleep(200);
+            assertEquals(3, tokens.size(), "no demand, no tokens");
+            assertTrue(generation.chatResult().cancel(false));
+            assertEquals(FinishReason.CANCELLED, generation.result().get(30, TimeUnit.SECONDS).finishReason());
+            fixture.awaitStats(s -> s.activeSequences() == 0 && s.queuedRequests() == 0, "the slot freed");
+        } finally {
+            generation.cancel();
+        }
+        assertThrows(IllegalArgumentException.class, () -> fixture.remote.submitChat(
+                GenerationRequest.builder("plain text").build(), ChatCallback.ignore()));
     }
 
     @Test

@@ -56,7 +56,8 @@ import reactor.core.publisher.Flux;
  * has asked for a response: demand drives the engine; cancelling ends the generation at the engine's next step.
  * Signals arrive on the model's engine thread: move slow work elsewhere with {@code publishOn}.
  *
- * <p>On a {@link LanguageModel} other than an in-process {@code Model} the whole text is the answer.
+ * <p>Over a {@code RemoteModel} the same holds for what the server parsed: its reasoning, answer and tool calls
+ * (see {@link LanguageModel#submitChat}).
  */
 public final class RillChatModel implements ChatModel {
     private final LanguageModel model;

@@ -75,6 +75,9 @@ public record ChatSettings(LanguageModel model, String modelName, ChatRequestPar
 
         private static String defaultName(ModelInfo info) {
             return info.name().filter(name -> !name.isBlank()).orElseGet(() -> {
+                if (info.path() == null) {
+                    return "rill-model"; // a remote model that names none
+                }
                 String file = info.path().getFileName().toString();
                 return file.endsWith(".gguf") ? file.substring(0, file.length() - ".gguf".length()) : file;
             });

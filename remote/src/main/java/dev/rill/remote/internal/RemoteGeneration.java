@@ -1,6 +1,12 @@
 package dev.rill.remote.internal;
 
 import dev.rill.AdapterSet;
+import dev.rill.ChatCallback;
+import dev.rill.ChatChannel;
+import dev.rill.ChatDelta;
+import dev.rill.ChatGeneration;
+import dev.rill.ChatResult;
+import dev.rill.ChatToken;
 import dev.rill.Demand;
 import dev.rill.FinishReason;
 import dev.rill.Generation;
@@ -13,6 +19,7 @@ import dev.rill.TokenCallback;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
@@ -32,9 +39,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * them to the callback while there is demand. Without demand it stops requesting body buffers, so the HTTP client
  * stops reading the socket and the server's writes back up. Every signal (a buffer, demand returning, a cancel)
  * runs one serial drain loop on the client's executor, so the callback is never called from two threads at once.
+ *
+ * <p>A plain generation's tokens carry the answer text only. A chat generation (made with a {@link ChatCallback})
+ * also reads the reasoning and tool-call fields, through a {@link RemoteChatOutput}: each token carries its
+ * channel and {@link ChatDelta}, and {@link #chatResult()} the answer, reasoning and complete calls.
  */
-public final class RemoteGeneration implements Generation, Flow.Subscriber<List<ByteBuffer>> {
+public final class RemoteGeneration implements ChatGeneration, Flow.Subscriber<List<ByteBuffer>> {
+    /** A token waiting for demand, with its channel and delta in a chat (null otherwise). */
+    private record Out(StreamToken token, ChatChannel channel, ChatDelta delta) {
+    }
+
     private final TokenCallback callback;
+    private final ChatCallback chatCallback;
+    private final RemoteChatOutput chat;
     private final Demand demand;
     private final Executor executor;
     private final ScheduledExecutorService timer;
@@ -48,9 +65,12 @@ public final class RemoteGeneration implements Generation, Flow.Subscriber<List<
     private final AtomicInteger wip = new AtomicInteger();
     private final CompletableFuture<GenerationResult> finished = new CompletableFuture<>();
     private final CompletableFuture<GenerationResult> result = new CompletableFuture<>();
+    private final CompletableFuture<ChatResult> chatResult = new CompletableFuture<>();
     private final StringBuilder text = new StringBuilder();
 
     private volatile Flow.Subscription subscription;
+    private volatile Runnable abort = () -> {
+    };
     private volatile boolean cancelled;
     private volatile boolean modelClosed;
     private volatile boolean bodyDone;
@@ -68,7 +88,23 @@ public final class RemoteGeneration implements Generation, Flow.Subscriber<List<
     /** A generation whose tokens go to {@code callback} on {@code executor} while {@code demand} says so. */
     public RemoteGeneration(TokenCallback callback, Demand demand, Executor executor, ScheduledExecutorService timer,
                             Duration firstTokenTimeout, Duration idleTimeout, int maxTokens, long seed) {
+        this(callback, null, demand, executor, timer, firstTokenTimeout, idleTimeout, maxTokens, seed);
+    }
+
+    /** A chat generation whose tokens, with their channels, go to {@code callback} while {@code demand} says so. */
+    public static RemoteGeneration ofChat(ChatCallback callback, Demand demand, Executor executor,
+                                          ScheduledExecutorService timer, Duration firstTokenTimeout,
+                                          Duration idleTimeout, int maxTokens, long seed) {
+        return new RemoteGeneration(null, callback, demand, executor, timer, firstTokenTimeout, idleTimeout, maxTokens,
+                seed);
+    }
+
+    private RemoteGeneration(TokenCallback callback, ChatCallback chatCallback, Demand demand, Executor executor,
+                             ScheduledExecutorService timer, Duration firstTokenTimeout, Duration idleTimeout,
+                             int maxTokens, long seed) {
         this.callback = callback;
+        this.chatCallback = chatCallback;
+        this.chat = chatCallback == null ? null : new RemoteChatOutput();
         this.demand = demand;
         this.executor = executor;
         this.timer = timer;
@@ -77,6 +113,11 @@ public final class RemoteGeneration implements Generation, Flow.Subscriber<List<
         this.maxTokens = maxTokens;
         this.seed = seed;
         result.whenComplete((r, e) -> {
+            if (e instanceof CancellationException) {
+                cancel();
+            }
+        });
+        chatResult.whenComplete((r, e) -> {
             if (e instanceof CancellationException) {
                 cancel();
             }
@@ -134,6 +175,14 @@ public final class RemoteGeneration implements Generation, Flow.Subscriber<List<
         drainLater();
     }
 
+    /**
+     * What aborts the exchange when the generation stops reading early (a cancel, a failing callback): closing the
+     * connection, so that the server notices at once even while its writes are backed up.
+     */
+    public void onAbort(Runnable abort) {
+        this.abort = abort;
+    }
+
     /** Ends the generation because its model was closed: the stream is closed, the reason is MODEL_CLOSED. */
     public void closeModel() {
         modelClosed = true;
@@ -184,6 +233,21 @@ public final class RemoteGeneration implements Generation, Flow.Subscriber<List<
         return result;
     }
 
+    /**
+     * The parsed result: for a chat generation the answer, reasoning and complete tool calls delivered; for a plain
+     * one its text as the answer. Cancelling it cancels the generation.
+     */
+    @Override
+    public CompletableFuture<ChatResult> chatResult() {
+        return chatResult;
+    }
+
+    @Override
+    public ChatResult awaitChat() {
+        await();
+        return chatResult.join();
+    }
+
     @Override
     public GenerationResult await() {
         return check(finished.join());
@@ -230,20 +294,21 @@ public final class RemoteGeneration implements Generation, Flow.Subscriber<List<
                     s.cancel();
                 }
                 finish(modelClosed ? FinishReason.MODEL_CLOSED : FinishReason.CANCELLED, null);
+                abort.run();
                 return;
             }
             Object head;
             synchronized (pending) {
                 head = pending.peek();
             }
-            if (head instanceof StreamToken token) {
+            if (head instanceof Out out) {
                 if (!demand.hasDemand()) {
                     return;
                 }
                 synchronized (pending) {
                     pending.poll();
                 }
-                deliver(token);
+                deliver(out);
                 continue;
             }
             if (head instanceof String data) {
@@ -307,19 +372,57 @@ public final class RemoteGeneration implements Generation, Flow.Subscriber<List<
             finishReason = chunk.finishReason();
             stopString = chunk.stopString();
         }
+        List<Out> outs = chat == null ? tokens(chunk.pieces()) : chatTokens(chunk);
         synchronized (pending) {
-            List<Chunks.Piece> pieces = chunk.pieces();
-            for (int i = pieces.size() - 1; i >= 0; i--) {
-                Chunks.Piece p = pieces.get(i);
-                float probability = Double.isNaN(p.logprob()) ? Float.NaN : (float) Math.exp(p.logprob());
-                pending.addFirst(new StreamToken(-1, p.tokenId(), p.text(), probability, Float.NaN, false,
-                        p.alternatives()));
+            for (int i = outs.size() - 1; i >= 0; i--) {
+                pending.addFirst(outs.get(i));
             }
         }
         return true;
     }
 
-    private void deliver(StreamToken token) {
+    private static List<Out> tokens(List<Chunks.Piece> pieces) {
+        List<Out> outs = new ArrayList<>(pieces.size());
+        for (Chunks.Piece p : pieces) {
+            outs.add(new Out(token(p, p.text()), null, null));
+        }
+        return outs;
+    }
+
+    /**
+     * A chat event's tokens: one per log-probability entry (or one when there are none), the last carrying what
+     * the event added to each channel and, as its text, the reasoning, answer and argument text; none when the
+     * event adds nothing and has no entries.
+     */
+    private List<Out> chatTokens(Chunks.Chunk chunk) {
+        StringBuilder content = new StringBuilder();
+        chunk.pieces().forEach(p -> content.append(p.text()));
+        ChatDelta delta = chat.step(content.toString(), chunk.reasoning(), chunk.calls());
+        List<Chunks.Piece> pieces = chunk.pieces();
+        if (pieces.isEmpty() && delta.isEmpty()) {
+            return List.of();
+        }
+        ChatChannel channel = chat.channel(delta);
+        if (pieces.isEmpty()) {
+            return List.of(new Out(new StreamToken(-1, -1, RemoteChatOutput.text(delta), Float.NaN, Float.NaN, false,
+                    List.of()), channel, delta));
+        }
+        List<Out> outs = new ArrayList<>(pieces.size());
+        for (int i = 0; i < pieces.size(); i++) {
+            boolean last = i == pieces.size() - 1;
+            outs.add(new Out(token(pieces.get(i), last ? RemoteChatOutput.text(delta) : ""), channel,
+                    last ? delta : ChatDelta.EMPTY));
+        }
+        return outs;
+    }
+
+    private static StreamToken token(Chunks.Piece p, String text) {
+        float probability = Double.isNaN(p.logprob()) ? Float.NaN : (float) Math.exp(p.logprob());
+        return new StreamToken(-1, p.tokenId(), text, probability, Float.NaN, false, p.alternatives());
+    }
+
+    private void deliver(Out out) {
+        StreamToken token = out.token();
         long now = System.nanoTime();
         if (index == 0) {
             firstTokenAt = now;
@@ -329,13 +432,19 @@ public final class RemoteGeneration implements Generation, Flow.Subscriber<List<
                 token.logit(), token.endOfSequence(), token.alternatives());
         text.append(numbered.text());
         try {
-            callback.onToken(numbered, this);
+            if (chat == null) {
+                callback.onToken(numbered, this);
+            } else {
+                chat.delivered(out.delta());
+                chatCallback.onToken(new ChatToken(numbered, out.channel(), out.delta()), this);
+            }
         } catch (RuntimeException | Error e) {
             Flow.Subscription s = subscription;
             if (s != null) {
                 s.cancel();
             }
             finish(FinishReason.ERROR, e);
+            abort.run();
         }
     }
 
@@ -363,8 +472,12 @@ public final class RemoteGeneration implements Generation, Flow.Subscriber<List<
         if (reason == FinishReason.ERROR && cause == null) {
             cause = new RillException("the server ended the generation with finish_reason \"error\"");
         }
-        finished.complete(new GenerationResult(reason, text.toString(), Math.max(promptTokens, 0),
-                completionTokens >= 0 ? completionTokens : index, seed, timings, Optional.ofNullable(cause)));
+        GenerationResult ended = new GenerationResult(reason, text.toString(), Math.max(promptTokens, 0),
+                completionTokens >= 0 ? completionTokens : index, seed, timings, Optional.ofNullable(cause));
+        ChatResult parsed = chat != null ? chat.finish(ended)
+                : new ChatResult(ended, ended.text(), "", List.of(), ChatDelta.EMPTY);
+        finished.complete(ended);
+        chatResult.complete(parsed);
     }
 
     // ---- timeouts ----

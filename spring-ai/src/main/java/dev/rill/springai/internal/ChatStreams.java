@@ -61,7 +61,7 @@ public final class ChatStreams {
                 sink.error(new GenerationException("generation failed after " + result.generatedTokens()
                         + " tokens: " + (cause == null ? "unknown error" : cause.getMessage()), cause, result));
             }
-            case MODEL_CLOSED -> sink.error(new IllegalStateException("the model " + model.info().path()
+            case MODEL_CLOSED -> sink.error(new IllegalStateException("the model " + model
                     + " was closed after " + result.generatedTokens() + " tokens of this generation"));
             case CANCELLED -> {
                 if (!sink.isCancelled()) {
