@@ -22,7 +22,17 @@ public final class GgufEdits {
      * @return {@code target}
      */
     public static Path withMetadata(Path source, Path target, Map<String, GgufValue> changes) throws IOException {
-        GgufFile original = GgufFile.read(source);
+        return withMetadata(GgufFile.read(source), target, changes);
+    }
+
+    /**
+     * Writes {@code original} (already read) to {@code target} with {@code changes} to its metadata; a null value
+     * removes the key.
+     *
+     * @return {@code target}
+     */
+    public static Path withMetadata(GgufFile original, Path target, Map<String, GgufValue> changes)
+            throws IOException {
         Map<String, GgufValue> metadata = new LinkedHashMap<>(original.metadata());
         metadata.remove(GgufWriter.ALIGNMENT_KEY);
         changes.forEach((key, value) -> {

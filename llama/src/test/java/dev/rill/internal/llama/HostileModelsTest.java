@@ -6,6 +6,7 @@ import dev.rill.gguf.GgmlType;
 import dev.rill.gguf.GgufFile;
 import dev.rill.gguf.GgufValue;
 import dev.rill.gguf.GgufWriter;
+import dev.rill.testkit.GgufEdits;
 import dev.rill.testkit.TestModels;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -132,7 +133,7 @@ class HostileModelsTest {
                 changes.put(key, new GgufValue.Scalar(type, value));
             }
             Path file = dir.resolve(String.format("k%04d.gguf", i));
-            rewrite(original, file, changes);
+            GgufEdits.withMetadata(original, file, changes);
             mutants.add(HostileRuns.Mutant.of(file, changes.entrySet().stream()
                     .map(e -> e.getKey() + " = " + ((GgufValue.Scalar) e.getValue()).value()).toList().toString()));
         }
@@ -202,26 +203,6 @@ class HostileModelsTest {
         }
         writer.write(path);
         return HostileRuns.Mutant.of(path, String.join("; ", changes));
-    }
-
-    /** Writes {@code original} to {@code path} with {@code changes} to its metadata (a null value removes the key). */
-    static void rewrite(GgufFile original, Path path, Map<String, GgufValue> changes) throws IOException {
-        Map<String, GgufValue> metadata = new LinkedHashMap<>(original.metadata());
-        metadata.remove(GgufWriter.ALIGNMENT_KEY);
-        changes.forEach((key, value) -> {
-            if (value == null) {
-                metadata.remove(key);
-            } else {
-                metadata.put(key, value);
-            }
-        });
-        GgufWriter writer = new GgufWriter();
-        metadata.forEach(writer::metadata);
-        for (GgufFile.TensorInfo t : original.tensors()) {
-            writer.tensor(t.name(), t.type(), t.dims().stream().mapToLong(Long::longValue).toArray(),
-                    original.readFloats(t.name()));
-        }
-        writer.write(path);
     }
 
     private static String describe(GgufValue value) {

@@ -8,6 +8,7 @@ import dev.rill.gguf.GgufFile;
 import dev.rill.gguf.GgufValue;
 import dev.rill.llama.LlamaProfile;
 import dev.rill.testkit.Architecture;
+import dev.rill.testkit.GgufEdits;
 import dev.rill.testkit.TestModels;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,7 +38,7 @@ class ModelCheckTest {
 
     private static void assertRefused(String name, Map<String, GgufValue> changes, String reason) throws IOException {
         Path file = dir.resolve(name + ".gguf");
-        HostileModelsTest.rewrite(rigged, file, changes);
+        GgufEdits.withMetadata(rigged, file, changes);
         LlamaFileException e = assertThrows(LlamaFileException.class, () -> LlamaModelHandle.load(file,
                 new LlamaModelHandle.Config(null, null, 0, true, false)).close());
         assertTrue(e.getMessage().contains("cannot be loaded safely: " + reason), e.getMessage());
@@ -101,7 +102,7 @@ class ModelCheckTest {
     void anExpertUsedCountPerLayerIsLeftToLlamaCpp() throws IOException {
         // Newer models may give the experts used per layer as an array; the check judges scalars only.
         Path file = dir.resolve("experts-per-layer.gguf");
-        HostileModelsTest.rewrite(rigged, file, Map.of("llama.expert_count", GgufValue.uint32(4),
+        GgufEdits.withMetadata(rigged, file, Map.of("llama.expert_count", GgufValue.uint32(4),
                 "llama.expert_used_count", GgufValue.int32s(2)));
         ModelCheck.check(GgufHeader.read(file));
     }
