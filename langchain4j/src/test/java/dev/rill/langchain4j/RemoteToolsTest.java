@@ -17,6 +17,7 @@ import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.Result;
 import dev.rill.langchain4j.AiServicesToolsTest.Weather;
 import dev.rill.remote.RemoteModel;
+import dev.rill.testkit.RecordedChats;
 import dev.rill.testkit.RecordedServer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,39 +31,8 @@ import org.junit.jupiter.api.Test;
  * The tool is the in-process tests' {@link Weather}.
  */
 class RemoteToolsTest {
-    /**
-     * Thinks, calls {@code weather} with Munich (the id is the server's), ends with {@code tool_calls}. KEY stands
-     * for the parameter's name in the tool's schema: the compiler's ({@code arg0} without {@code -parameters}).
-     */
-    static final String CALLS_WEATHER = """
-            data: {"choices":[{"finish_reason":null,"index":0,"delta":{"role":"assistant","content":null}}],"object":"chat.completion.chunk"}
-
-            data: {"choices":[{"finish_reason":null,"index":0,"delta":{"reasoning_content":"Weather, "}}],"object":"chat.completion.chunk"}
-
-            data: {"choices":[{"finish_reason":null,"index":0,"delta":{"reasoning_content":"so call it."}}],"object":"chat.completion.chunk"}
-
-            data: {"choices":[{"finish_reason":null,"index":0,"delta":{"tool_calls":[{"index":0,"id":"k3Jd9QzX","type":"function","function":{"name":"weather","arguments":"{\\""}}]}}],"object":"chat.completion.chunk"}
-
-            data: {"choices":[{"finish_reason":null,"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"KEY\\":\\"Munich\\"}"}}]}}],"object":"chat.completion.chunk"}
-
-            data: {"choices":[{"finish_reason":"tool_calls","index":0,"delta":{}}],"object":"chat.completion.chunk","usage":{"completion_tokens":17,"prompt_tokens":60,"total_tokens":77}}
-
-            data: [DONE]
-
-            """.replace("KEY", parameterName());
-    /** Answers "SUN". */
-    static final String ANSWERS_SUN = """
-            data: {"choices":[{"finish_reason":null,"index":0,"delta":{"role":"assistant","content":null}}],"object":"chat.completion.chunk"}
-
-            data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":"SU"}}],"object":"chat.completion.chunk"}
-
-            data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":"N"}}],"object":"chat.completion.chunk"}
-
-            data: {"choices":[{"finish_reason":"stop","index":0,"delta":{}}],"object":"chat.completion.chunk","usage":{"completion_tokens":2,"prompt_tokens":90,"total_tokens":92}}
-
-            data: [DONE]
-
-            """;
+    static final String CALLS_WEATHER = RecordedChats.callsWeather(parameterName());
+    static final String ANSWERS_SUN = RecordedChats.ANSWERS_SUN;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static String parameterName() {
