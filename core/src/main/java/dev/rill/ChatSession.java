@@ -131,14 +131,9 @@ public final class ChatSession implements AutoCloseable {
         Objects.requireNonNull(callback, "callback");
         Objects.requireNonNull(demand, "demand");
         synchronized (lock) {
-            checkUsable();
-            if (running != null && !running.isDone()) {
-                throw new IllegalStateException("a turn is running; wait for it (or cancel it) before the next");
-            }
-            List<ChatMessage> next = new ArrayList<>(messages);
-            next.add(message);
-            int[] tokens = fit(next);
-            List<ChatMessage> sent = List.copyOf(next);
+            Turn turn = nextTurn(message);
+            List<ChatMessage> sent = turn.messages();
+            int[] tokens = turn.tokens();
             GenerationRequest request = requestBuilder(Prompt.tokens(tokens)).build();
             running = NativeErrors.calling(() -> engine.submit(request, callback, demand, slot,
                     result -> ended(sent, result, null)));
@@ -172,14 +167,9 @@ public final class ChatSession implements AutoCloseable {
         Objects.requireNonNull(callback, "callback");
         Objects.requireNonNull(demand, "demand");
         synchronized (lock) {
-            checkUsable();
-            if (running != null && !running.isDone()) {
-                throw new IllegalStateException("a turn is running; wait for it (or cancel it) before the next");
-            }
-            List<ChatMessage> next = new ArrayList<>(messages);
-            next.add(message);
-            int[] tokens = fit(next);
-            List<ChatMessage> sent = List.copyOf(next);
+            Turn turn = nextTurn(message);
+            List<ChatMessage> sent = turn.messages();
+            int[] tokens = turn.tokens();
             GenerationRequest.Builder chatRequest = requestBuilder(chatPrompt(sent))
                     .toolChoice(options.toolChoice());
             if (options.reasoningBudget() >= 0) {
@@ -203,6 +193,22 @@ public final class ChatSession implements AutoCloseable {
             running = generation;
             return new ChatHandle(generation, finish);
         }
+    }
+
+    /** A turn's conversation (the history and its new message, fitted to the context) and its tokens. */
+    private record Turn(List<ChatMessage> messages, int[] tokens) {
+    }
+
+    /** Checks that a turn may start and fits the conversation with {@code message} to the context; under the lock. */
+    private Turn nextTurn(ChatMessage message) {
+        checkUsable();
+        if (running != null && !running.isDone()) {
+            throw new IllegalStateException("a turn is running; wait for it (or cancel it) before the next");
+        }
+        List<ChatMessage> next = new ArrayList<>(messages);
+        next.add(message);
+        int[] tokens = fit(next);
+        return new Turn(List.copyOf(next), tokens);
     }
 
     /** A request for a turn with the session's reply settings. */
